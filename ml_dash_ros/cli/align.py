@@ -1,0 +1,40 @@
+"""``align PREFIX --tracks a,b --hz 50 --out FILE.parquet``: one row per tick."""
+
+from __future__ import annotations
+
+import argparse
+
+import pyarrow.parquet as pq
+
+from ml_dash_ros.cli import output
+from ml_dash_ros.cli.read import add_range
+from ml_dash_ros.tracks.align import METHODS, align
+from ml_dash_ros.tracks.catalog import open_experiment
+
+
+def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
+    """Register the align command."""
+    parser = subparsers.add_parser(
+        "align", parents=[common], help="resample tracks onto one clock",
+        description="Write one row per tick (start + k/hz over the tracks' common range) with "
+                    "columns {track}/{column}; missing or stale values are null.")
+    parser.add_argument("prefix", metavar="PREFIX")
+    parser.add_argument("--tracks", required=True, metavar="A,B", help="tracks to align")
+    parser.add_argument("--hz", required=True, type=float, help="tick rate")
+    parser.add_argument("--method", choices=METHODS, default="asof",
+                        help="asof (default), nearest or linear")
+    parser.add_argument("--tolerance", type=float, metavar="S",
+                        help="null a sample further than S seconds from the tick")
+    add_range(parser)
+    parser.add_argument("--out", required=True, metavar="FILE", help="Parquet file to write")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Align and write the table."""
+    exp = open_experiment(args.prefix, dash_root=args.dash_root)
+    table = align(exp, output.split_list(args.tracks) or [], args.hz, method=args.method,
+                  tolerance=args.tolerance, start=args.start, end=args.end)
+    pq.write_table(table, args.out, compression="zstd")
+    print(f"{table.num_rows} rows x {table.num_columns} columns -> {args.out}")
+    return 0

@@ -1,0 +1,105 @@
+"""``info PREFIX``: per track columns and types, rows, range, rate, gaps, recorder counts."""
+
+from __future__ import annotations
+
+import argparse
+
+from ml_dash_ros.cli import output
+from ml_dash_ros.tools.inventory import GAP_FACTOR, ExperimentSummary, experiment_info
+
+_COUNTERS = ("received", "entries", "written", "dropped")
+_QUIET = {"type", "qos", "qos_incompatible", "subscribed", "paused", "buffered", "rate",
+          "tracks", "append_errors", *_COUNTERS}
+
+
+def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
+    """Register the info command."""
+    parser = subparsers.add_parser(
+        "info", parents=[common], help="describe one experiment",
+        description="Show every track of an experiment: columns and types, rows, time range, "
+                    f"rate, gaps longer than {GAP_FACTOR:g}x the median period, and the "
+                    "recorder's stored received/written/dropped counts.")
+    parser.add_argument("prefix", metavar="PREFIX")
+    parser.add_argument("--tracks", metavar="A,B", help="only these tracks")
+    parser.add_argument("--gaps", type=int, default=5, metavar="N",
+                        help="list at most N gaps per track (default 5)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Describe the experiment."""
+    summary = experiment_info(args.prefix, dash_root=args.dash_root,
+                              tracks=output.split_list(args.tracks))
+    if args.json:
+        output.print_json(summary.as_dict())
+        return 0
+    out = output.console()
+    _header(out, summary)
+    out.print(_tracks_table(summary))
+    out.print(_columns_table(summary))
+    if any(t.gaps for t in summary.tracks):
+        out.print(_gaps_table(summary, args.gaps))
+    if summary.recorder.get("topics"):
+        out.print(_recorder_table(summary))
+    return 0
+
+
+def _header(out, summary: ExperimentSummary) -> None:
+    status = summary.status
+    out.print(f"prefix: {summary.prefix}")
+    out.print(f"path: {summary.path}")
+    out.print(f"status: {status.get('status', '-')}  started: {status.get('started_at', '-')}"
+              f"  ended: {status.get('ended_at', '-')}")
+    recorder = summary.recorder
+    if recorder:
+        source = recorder.get("bag") or recorder.get("node", "-")
+        out.print(f"recorded by: {source}  config: {recorder.get('config', '-')}")
+    out.print(f"size: {output.size(summary.size_bytes)} in {len(summary.tracks)} tracks")
+
+
+def _tracks_table(summary: ExperimentSummary):
+    grid = output.table("track", "topic", "rows >", "start >", "end >", "duration s >",
+                        "rate Hz >", "median dt s >", "gaps >", "longest gap s >", "size >",
+                        title="tracks")
+    for t in summary.tracks:
+        longest = max((g.duration for g in t.gaps), default=None)
+        grid.add_row(t.track, t.topic or "-", str(t.rows), output.seconds(t.start_ts),
+                     output.seconds(t.end_ts), output.seconds(t.duration), output.rate(t.rate),
+                     output.seconds(t.median_period, 6), str(len(t.gaps)),
+                     output.seconds(longest), output.size(t.size_bytes))
+    return grid
+
+
+def _columns_table(summary: ExperimentSummary):
+    grid = output.table("track", "column", "type", title="columns")
+    for t in summary.tracks:
+        for i, (name, kind) in enumerate(t.columns):
+            grid.add_row(t.track if i == 0 else "", name, kind,
+                         end_section=i == len(t.columns) - 1)
+    return grid
+
+
+def _gaps_table(summary: ExperimentSummary, limit: int):
+    grid = output.table("track", "from >", "to >", "length s >",
+                        title=f"gaps (> {GAP_FACTOR:g}x median period)")
+    for t in summary.tracks:
+        shown = t.gaps[:max(limit, 0)]
+        for i, gap in enumerate(shown):
+            grid.add_row(t.track if i == 0 else "", output.seconds(gap.start),
+                         output.seconds(gap.end), output.seconds(gap.duration))
+        if len(t.gaps) > len(shown):
+            grid.add_row("", f"... {len(t.gaps) - len(shown)} more", "", "")
+    return grid
+
+
+def _recorder_table(summary: ExperimentSummary):
+    grid = output.table("topic", "type", *(f"{c} >" for c in _COUNTERS), "tracks >",
+                        "problems", title="recorder counts (recorder.json)")
+    for topic, row in summary.recorder["topics"].items():
+        problems = ", ".join(f"{k}={v}" for k, v in row.items()
+                             if k not in _QUIET and v not in (0, "", None, False))
+        grid.add_row(topic, str(row.get("type", "-")),
+                     *(str(row.get(c, "-")) for c in _COUNTERS),
+                     str(len(row.get("tracks") or ())), problems or "-")
+    return grid

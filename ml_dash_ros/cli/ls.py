@@ -1,0 +1,49 @@
+"""``ls [DASH_ROOT]``: experiments and their tracks as a table."""
+
+from __future__ import annotations
+
+import argparse
+
+from ml_dash_ros.cli import output
+from ml_dash_ros.tools.inventory import list_experiments
+
+
+def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
+    """Register the ls command."""
+    parser = subparsers.add_parser(
+        "ls", help="list experiments and their tracks",
+        description="List experiments under DASH_ROOT with rows, time range, mean rate and "
+                    "size of every track.")
+    parser.add_argument("dash_root", nargs="?", default=".dash", metavar="DASH_ROOT",
+                        help="directory holding the recordings (default: .dash)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """List the experiments."""
+    experiments = list_experiments(args.dash_root)
+    if args.json:
+        output.print_json([e.as_dict() for e in experiments])
+        return 0
+    if not experiments:
+        output.console().print(f"no experiments under {args.dash_root}")
+        return 0
+    print_experiments(experiments)
+    return 0
+
+
+def print_experiments(experiments: list) -> None:
+    """Print experiments and their tracks: rows, time range, duration, mean rate, size."""
+    grid = output.table("experiment", "status", "track", "rows >", "start >", "end >",
+                        "duration s >", "rate Hz >", "size >")
+    for exp in experiments:
+        status = exp.status.get("status", "-")
+        if not exp.tracks:
+            grid.add_row(exp.prefix, status, "-", "0", "-", "-", "-", "-", "-")
+        for i, t in enumerate(exp.tracks):
+            grid.add_row(exp.prefix if i == 0 else "", status if i == 0 else "", t.track,
+                         str(t.rows), output.seconds(t.start_ts), output.seconds(t.end_ts),
+                         output.seconds(t.duration), output.rate(t.rate),
+                         output.size(t.size_bytes), end_section=i == len(exp.tracks) - 1)
+    output.console().print(grid)

@@ -1,0 +1,82 @@
+"""Argument parsing and error reporting; each command lives in its own module.
+
+A command module has ``add_parser(subparsers, common)`` and ``run(args) -> int``. Errors the
+library raises on purpose (and OS / Arrow / value errors) become one line on stderr,
+``ml-dash-ros: error: ...``, and exit code 1; usage errors exit 2 (argparse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Optional, Sequence
+
+from ml_dash_ros import __version__
+from ml_dash_ros.cli import align, export, importbag, info, ls, plot, read
+from ml_dash_ros.errors import MlDashRosError
+
+PROG = "ml-dash-ros"
+COMMANDS = (ls, info, read, export, plot, importbag, align)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser with one subcommand per command module."""
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Inspect, read, export, plot, import and align ml_dash_ros "
+                               "recordings.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--dash-root", default=".dash", metavar="DIR",
+                        help="directory holding the recordings (default: .dash)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        command.add_parser(subparsers, common)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the command line; return the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args) or 0
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 0
+    except Exception as err:  # noqa: BLE001 - the CLI's one place that turns errors into text
+        if not _expected(err):
+            raise
+        print(f"{PROG}: error: {one_line(err)}", file=sys.stderr)
+        return 1
+
+
+def _expected(err: Exception) -> bool:
+    """Tell whether an error is a user-facing fault rather than a bug."""
+    if isinstance(err, (MlDashRosError, OSError, ValueError)):
+        return True
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return False
+    return isinstance(err, pa.ArrowException)
+
+
+def one_line(err: BaseException) -> str:
+    """Return an exception's message on one line."""
+    if isinstance(err, OSError) and err.strerror and err.filename and \
+            not isinstance(err, MlDashRosError):
+        return f"{err.filename}: {err.strerror}"
+    text = " ".join(str(err).split())
+    return text or type(err).__name__
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at devnull so the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass

@@ -1,0 +1,75 @@
+"""Shared output helpers of the CLI: rich console, number formats, list arguments, sinks."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+from rich.console import Console
+from rich.table import Table
+
+WIDE = 200
+
+
+def console(stderr: bool = False) -> Console:
+    """Return a rich Console on stdout (or stderr); wide and plain when not a terminal."""
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else max(int(os.environ.get("COLUMNS") or 0), WIDE)
+    return Console(file=stream, width=width, highlight=False, soft_wrap=False)
+
+
+def table(*columns: str, title: Optional[str] = None) -> Table:
+    """Return a rich Table with the given headers; headers ending in ' >' align right."""
+    out = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    for name in columns:
+        right = name.endswith(" >")
+        out.add_column(name[:-2] if right else name, justify="right" if right else "left",
+                       overflow="fold")
+    return out
+
+
+def seconds(value: Optional[float], digits: int = 3) -> str:
+    """Return a time in seconds, or '-'."""
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def rate(value: Optional[float]) -> str:
+    """Return a rate in Hz, or '-'."""
+    return "-" if value is None else f"{value:.1f}"
+
+
+def size(value: Optional[int]) -> str:
+    """Return a byte count in B, KiB, MiB or GiB."""
+    if value is None:
+        return "-"
+    amount = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if amount < 1024 or unit == "GiB":
+            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
+        amount /= 1024
+    return f"{value} B"
+
+
+def split_list(text: Optional[str]) -> Optional[list]:
+    """Return 'a,b, c' as ['a', 'b', 'c'] (None stays None)."""
+    if text is None:
+        return None
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def print_json(data: Any) -> None:
+    """Print data as indented JSON on stdout."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def write_bytes(data: bytes, out: Optional[str]) -> None:
+    """Write bytes to a file, or to stdout when out is None or '-'."""
+    if out and out != "-":
+        Path(out).expanduser().write_bytes(data)
+        return
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()

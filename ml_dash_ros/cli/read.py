@@ -1,0 +1,42 @@
+"""``read PREFIX TRACK``: a track's rows as json, jsonl, csv or parquet, to stdout or a file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ml_dash_ros.cli import output
+from ml_dash_ros.tools.export import READ_FORMATS, render_track
+from ml_dash_ros.tracks.catalog import open_experiment
+
+
+def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
+    """Register the read command."""
+    parser = subparsers.add_parser(
+        "read", parents=[common], help="print or save one track",
+        description="Write a track's rows with START <= _ts <= END, sorted by _ts.")
+    parser.add_argument("prefix", metavar="PREFIX")
+    parser.add_argument("track", metavar="TRACK")
+    add_range(parser)
+    parser.add_argument("--columns", metavar="A,B", help="only these columns (and _ts)")
+    parser.add_argument("--format", choices=READ_FORMATS, default="jsonl",
+                        help="output format (default jsonl)")
+    parser.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+    parser.set_defaults(run=run)
+
+
+def add_range(parser: argparse.ArgumentParser) -> None:
+    """Add --start and --end (seconds, inclusive)."""
+    parser.add_argument("--start", type=float, metavar="S", help="first _ts (inclusive)")
+    parser.add_argument("--end", type=float, metavar="S", help="last _ts (inclusive)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print or save the track."""
+    if args.format == "parquet" and not args.out and sys.stdout.isatty():
+        raise ValueError("refusing to write Parquet to a terminal; use --out FILE or a pipe")
+    exp = open_experiment(args.prefix, dash_root=args.dash_root)
+    data = render_track(exp, args.track, args.format, args.start, args.end,
+                        columns=output.split_list(args.columns))
+    output.write_bytes(data, args.out)
+    return 0

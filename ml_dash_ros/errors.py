@@ -1,0 +1,52 @@
+"""Exceptions raised by ml_dash_ros: one base class, a few specific kinds."""
+
+
+class MlDashRosError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class TimestampError(MlDashRosError, ValueError):
+    """An entry's `_ts` is missing or is not a finite number."""
+
+
+class FieldTypeError(MlDashRosError, TypeError):
+    """A field value has a type a track cannot store."""
+
+
+class StoreError(MlDashRosError, OSError):
+    """Writing or reading the Parquet store failed; buffered rows are kept."""
+
+
+class TopicBusyError(MlDashRosError):
+    """Another process is already writing this topic of this prefix."""
+
+
+class NotFoundError(MlDashRosError, KeyError):
+    """A prefix, track or column does not exist."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+        return str(self.args[0]) if self.args else ""
+
+
+class ConfigError(MlDashRosError, ValueError):
+    """A mapping YAML file is invalid: names the file, the key path and what was expected."""
+
+
+class ConversionError(MlDashRosError, ValueError):
+    """A message cannot be turned into track fields."""
+
+
+class InvalidNameError(MlDashRosError, ValueError):
+    """A prefix or topic name cannot be mapped safely to a path under dash_root."""
+
+
+class ExperimentClosedError(MlDashRosError, RuntimeError):
+    """An append or write reached an Experiment that is closed."""
+
+
+class BagError(MlDashRosError, OSError):
+    """A bag cannot be opened or read."""
+
+
+class RecordingExistsError(MlDashRosError):
+    """The target prefix already holds a recording; an import never writes into one."""

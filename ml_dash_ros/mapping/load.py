@@ -1,0 +1,276 @@
+"""Load and validate a mapping YAML: a fault names the file, the key path and the expectation.
+
+Example message: ``robot.yaml: topics[2].qos: expected one of sensor_data, reliable,
+transient_local, system_default or a mapping, got 'fast'``.
+
+Choices: ``experiment.prefix`` placeholders ``{date}`` (YYYYMMDD) and ``{time}`` (HHMMSS, local
+time) are expanded when the file is loaded, i.e. when the recorder starts, so one run keeps one
+prefix; ``dash_root`` expands ``~``; a key given twice in one mapping is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import string
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from ml_dash_ros.errors import ConfigError
+from ml_dash_ros.mapping.model import (LATCHED_TOPICS, PREFIX_KEYS, QOS_CHOICES, QOS_PRESETS,
+                                       STAMP_POLICIES, TEMPLATE_KEYS, BufferConfig,
+                                       ExperimentConfig, QosConfig, RecordConfig, RecorderConfig,
+                                       TopicConfig)
+
+_ROS_NAME = re.compile(r"^(/[A-Za-z_][A-Za-z0-9_]*)+$")
+_TYPE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*/msg/[A-Za-z][A-Za-z0-9_]*$")
+_SECTIONS = ("experiment", "buffer", "recorder", "topics")
+_TOPIC_KEYS = ("topic", "track", "type", "qos", "stamp", "fields", "on_change")
+
+
+def load_config(path: str | os.PathLike) -> RecordConfig:
+    """Read and validate a mapping file."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"{source}: cannot read the mapping file: {err.strerror}") from err
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(err, "problem", None) or str(err)
+        raise ConfigError(f"{source}: {where}invalid YAML: {problem}") from err
+    return parse_config(data, source=source)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key if isinstance(key, (str, int, float, bool)) else id(key_node))
+        return super().construct_mapping(node, deep=deep)
+
+
+def parse_config(data: Any, source: str = "<dict>") -> RecordConfig:
+    """Validate an already-parsed mapping."""
+    check = _Checker(source)
+    if data is None:
+        raise ConfigError(f"{source}: the file is empty; expected a mapping with 'topics'")
+    check.mapping(data, "", _SECTIONS)
+    check.require(data, "", "topics")
+    topics = check.typed(data["topics"], "topics", list, "a list of topic mappings")
+    if not topics:
+        check.fail("topics", "at least one topic", topics)
+    parsed = tuple(_topic(check, item, f"topics[{i}]") for i, item in enumerate(topics))
+    seen: dict[str, int] = {}
+    for i, topic in enumerate(parsed):
+        if topic.topic in seen:
+            check.fail(f"topics[{i}].topic", f"a topic not already mapped in "
+                       f"topics[{seen[topic.topic]}]", topic.topic)
+        seen[topic.topic] = i
+    return RecordConfig(source=source, experiment=_experiment(check, data.get("experiment")),
+                        topics=parsed, buffer=_buffer(check, data.get("buffer")),
+                        recorder=_recorder(check, data.get("recorder")))
+
+
+class _Checker:
+    """Small validation helpers that raise ConfigError naming file, key path and expectation."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, path: str, expected: str, got: Any) -> None:
+        raise ConfigError(f"{self.source}: {path}: expected {expected}, got {got!r}")
+
+    def mapping(self, node: Any, path: str, allowed: tuple[str, ...]) -> dict:
+        where = path or "top level"
+        if not isinstance(node, dict):
+            self.fail(where, "a mapping", node)
+        for key in node:
+            if key not in allowed:
+                raise ConfigError(f"{self.source}: {_join(path, str(key))}: unknown key; "
+                                  f"expected one of {', '.join(allowed)}")
+        return node
+
+    def require(self, node: dict, path: str, key: str) -> None:
+        if key not in node:
+            raise ConfigError(f"{self.source}: {_join(path, key)}: missing required key")
+
+    def typed(self, value: Any, path: str, kind: type | tuple, expected: str) -> Any:
+        if not isinstance(value, kind) or (kind in (int, float, (int, float))
+                                           and isinstance(value, bool)):
+            self.fail(path, expected, value)
+        return value
+
+    def choice(self, value: Any, path: str, choices: tuple[str, ...]) -> str:
+        if value not in choices:
+            self.fail(path, "one of " + ", ".join(choices), value)
+        return value
+
+    def positive(self, node: dict, path: str, key: str, kind: Callable) -> Any:
+        if node.get(key) is None:
+            return None
+        value = node[key]
+        expected = "a positive integer" if kind is int else "a positive number"
+        numeric = int if kind is int else (int, float)
+        self.typed(value, _join(path, key), numeric, expected)
+        if not value > 0 or value == float("inf"):      # also NaN (.nan) and .inf
+            self.fail(_join(path, key), expected, value)
+        return kind(value)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _experiment(check: _Checker, node: Any) -> ExperimentConfig:
+    if node is None:
+        raise ConfigError(f"{check.source}: experiment: missing required section "
+                          "(experiment: {prefix: ..., dash_root: ...})")
+    check.mapping(node, "experiment", ("prefix", "dash_root"))
+    check.require(node, "experiment", "prefix")
+    prefix = check.typed(node["prefix"], "experiment.prefix", str, "a string")
+    if _placeholders(prefix, PREFIX_KEYS) is None:
+        check.fail("experiment.prefix", "a prefix whose only placeholders are {date} and "
+                   "{time}", prefix)
+    prefix = prefix.format(date=time.strftime("%Y%m%d"), time=time.strftime("%H%M%S"))
+    if not prefix.strip("/"):
+        check.fail("experiment.prefix", "a non-empty prefix", prefix)
+    dash_root = check.typed(node.get("dash_root", ".dash"), "experiment.dash_root", str,
+                            "a directory path")
+    if not dash_root.strip():
+        check.fail("experiment.dash_root", "a non-empty directory path", dash_root)
+    return ExperimentConfig(prefix=prefix, dash_root=os.path.expanduser(dash_root))
+
+
+def _buffer(check: _Checker, node: Any) -> BufferConfig:
+    if node is None:
+        return BufferConfig()
+    check.mapping(node, "buffer", ("flush_interval", "batch_size", "max_buffer_rows"))
+    return BufferConfig(flush_interval=check.positive(node, "buffer", "flush_interval", float),
+                        batch_size=check.positive(node, "buffer", "batch_size", int),
+                        max_buffer_rows=check.positive(node, "buffer", "max_buffer_rows", int))
+
+
+def _recorder(check: _Checker, node: Any) -> RecorderConfig:
+    if node is None:
+        return RecorderConfig()
+    check.mapping(node, "recorder", ("status_period", "discovery_period"))
+    defaults = RecorderConfig()
+    status = check.positive(node, "recorder", "status_period", float)
+    discovery = check.positive(node, "recorder", "discovery_period", float)
+    return RecorderConfig(status_period=status or defaults.status_period,
+                          discovery_period=discovery or defaults.discovery_period)
+
+
+def _topic(check: _Checker, node: Any, path: str) -> TopicConfig:
+    check.mapping(node, path, _TOPIC_KEYS)
+    check.require(node, path, "topic")
+    topic = check.typed(node["topic"], f"{path}.topic", str, "a ROS topic name")
+    if not _ROS_NAME.match(topic):
+        check.fail(f"{path}.topic", "an absolute ROS topic name such as /joint_states", topic)
+    track = node.get("track", topic.lstrip("/"))
+    check.typed(track, f"{path}.track", str, "a track name")
+    _template(check, track, f"{path}.track")
+    type_name = node.get("type")
+    if type_name is not None and not (isinstance(type_name, str) and _TYPE_NAME.match(type_name)):
+        check.fail(f"{path}.type", "a message type such as sensor_msgs/msg/JointState",
+                   type_name)
+    stamp = check.choice(node.get("stamp", "header"), f"{path}.stamp", STAMP_POLICIES)
+    on_change = check.typed(node.get("on_change", False), f"{path}.on_change", bool,
+                            "true or false")
+    qos = _qos(check, node.get("qos"), f"{path}.qos")
+    if qos is None and topic in LATCHED_TOPICS:
+        qos = QosConfig(preset="transient_local")
+    return TopicConfig(topic=topic, track=track, type=type_name, qos=qos, stamp=stamp,
+                       fields=_fields(check, node.get("fields"), f"{path}.fields"),
+                       on_change=on_change)
+
+
+def _template(check: _Checker, track: str, path: str) -> None:
+    if not track.strip("/"):
+        check.fail(path, "a non-empty track name", track)
+    try:
+        list(string.Formatter().parse(track))
+    except ValueError as err:
+        check.fail(path, f"a valid template ({err})", track)
+    if _placeholders(track, TEMPLATE_KEYS) is None:
+        check.fail(path, "placeholders among {" + "}, {".join(TEMPLATE_KEYS) + "}", track)
+
+
+def _placeholders(text: str, allowed: tuple[str, ...]) -> list[str] | None:
+    """Return the placeholder names of ``text``, or None if one is malformed or not allowed.
+
+    Only plain ``{name}`` is accepted: no format spec, conversion, index or attribute.
+    """
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError:
+        return None
+    names = []
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if name not in allowed or spec or conversion:
+            return None
+        names.append(name)
+    return names
+
+
+def _qos(check: _Checker, node: Any, path: str) -> QosConfig | None:
+    if node is None:
+        return None
+    if not isinstance(node, dict):
+        if node not in QOS_PRESETS:
+            check.fail(path, "one of " + ", ".join(QOS_PRESETS) + " or a mapping", node)
+        return QosConfig(preset=node)
+    check.mapping(node, path, ("preset", *QOS_CHOICES, "depth"))
+    values = {key: check.choice(node[key], f"{path}.{key}", choices)
+              for key, choices in QOS_CHOICES.items() if key in node}
+    preset = node.get("preset")
+    if preset is not None:
+        check.choice(preset, f"{path}.preset", QOS_PRESETS)
+    return QosConfig(preset=preset, depth=check.positive(node, path, "depth", int), **values)
+
+
+def _fields(check: _Checker, node: Any, path: str) -> dict | tuple | None:
+    if node is None:
+        return None
+    if isinstance(node, list):
+        for i, name in enumerate(node):
+            _column(check, name, f"{path}[{i}]", "a field name")
+        if len(set(node)) != len(node):
+            check.fail(path, "each field listed once", node)
+        selection: dict | tuple = tuple(node)
+    else:
+        check.typed(node, path, dict, "a mapping of field: new_name, or a list of fields")
+        targets: dict[str, str] = {}
+        for name, new in node.items():
+            _column(check, name, f"{path}", "field names (keys) that are strings")
+            _column(check, new, f"{path}.{name}", "a new column name")
+            if new in targets:
+                check.fail(f"{path}.{name}", f"a new name not already given to "
+                           f"{targets[new]!r}", new)
+            targets[new] = name
+        selection = dict(node)
+    if not selection:
+        check.fail(path, "at least one field (leave fields out to keep them all)", node)
+    return selection
+
+
+def _column(check: _Checker, name: Any, path: str, expected: str) -> None:
+    check.typed(name, path, str, expected)
+    if not name or name.startswith("_") or name.startswith(".") or name.endswith("."):
+        check.fail(path, "a column name not empty, not starting with '_' (reserved: _ts, "
+                   "_recv_ts) and without a leading or trailing '.'", name)

@@ -1,0 +1,75 @@
+"""The recorder's mapping as plain data (no rclpy): what to record, and how."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+STAMP_POLICIES = ("header", "receive", "header_or_receive")
+QOS_PRESETS = ("sensor_data", "reliable", "transient_local", "system_default")
+QOS_CHOICES = {"reliability": ("reliable", "best_effort"),
+               "durability": ("volatile", "transient_local"),
+               "history": ("keep_last", "keep_all")}
+TEMPLATE_KEYS = ("frame_id", "child_frame_id")      # placeholders of a track name
+PREFIX_KEYS = ("date", "time")                       # placeholders of experiment.prefix
+LATCHED_TOPICS = ("/tf_static",)
+
+
+@dataclass(frozen=True)
+class QosConfig:
+    """A QoS preset and/or explicit settings; None leaves the preset's (or default) value."""
+
+    preset: Optional[str] = None
+    reliability: Optional[str] = None
+    durability: Optional[str] = None
+    history: Optional[str] = None
+    depth: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class TopicConfig:
+    """One mapped topic: where its entries go and how they are stamped and filtered."""
+
+    topic: str
+    track: str
+    type: Optional[str] = None
+    qos: Optional[QosConfig] = None
+    stamp: str = "header"
+    fields: Union[dict, tuple, None] = None
+    on_change: bool = False
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """Where the recording goes."""
+
+    prefix: str
+    dash_root: str = ".dash"
+
+
+@dataclass(frozen=True)
+class BufferConfig:
+    """Track API buffering; None keeps the Track API's default (or its environment variable)."""
+
+    flush_interval: Optional[float] = None
+    batch_size: Optional[int] = None
+    max_buffer_rows: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class RecorderConfig:
+    """Node timing: status publication and graph polling for late topics, in seconds."""
+
+    status_period: float = 1.0
+    discovery_period: float = 1.0
+
+
+@dataclass(frozen=True)
+class RecordConfig:
+    """A whole mapping file."""
+
+    source: str
+    experiment: ExperimentConfig
+    topics: tuple[TopicConfig, ...]
+    buffer: BufferConfig = field(default_factory=BufferConfig)
+    recorder: RecorderConfig = field(default_factory=RecorderConfig)

@@ -1,0 +1,138 @@
+"""The built-in demo robot: a simulated 7-joint arm publishing with deterministic motion.
+
+Topics: /joint_states (500 Hz), /imu/data (200 Hz), /camera/color/camera_info (30 Hz),
+/tf (100 Hz, one transform per link) and /tf_static (camera mount, transient_local, once).
+Every value is a function of the header stamp (see ``ml_dash_ros.demo.motion``).
+"""
+
+from __future__ import annotations
+
+import rclpy
+from geometry_msgs.msg import TransformStamped
+from rclpy.executors import ExternalShutdownException
+from rclpy.node import Node
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+from sensor_msgs.msg import CameraInfo, Imu, JointState
+from tf2_msgs.msg import TFMessage
+
+from ml_dash_ros.demo import motion
+
+DEFAULT_RATES = {"joint_states": 500.0, "imu": 200.0, "camera_info": 30.0, "tf": 100.0}
+
+
+class DemoRobot(Node):
+    """Publish the demo arm's joint states, IMU, camera info and TF."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("demo_robot", **kwargs)
+        rates = {
+            name: self.declare_parameter(f"rates.{name}", default).value
+            for name, default in DEFAULT_RATES.items()
+        }
+        self.declare_parameter("frame_prefix", "")
+        self._prefix = self.get_parameter("frame_prefix").value
+
+        self._joint_pub = self.create_publisher(JointState, "joint_states", 100)
+        self._imu_pub = self.create_publisher(Imu, "imu/data", 100)
+        self._info_pub = self.create_publisher(CameraInfo, "camera/color/camera_info", 10)
+        self._tf_pub = self.create_publisher(TFMessage, "tf", 100)
+        latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
+                             reliability=ReliabilityPolicy.RELIABLE)
+        self._tf_static_pub = self.create_publisher(TFMessage, "tf_static", latched)
+
+        publishers = {"joint_states": self._publish_joints, "imu": self._publish_imu,
+                      "camera_info": self._publish_camera_info, "tf": self._publish_tf}
+        for name, callback in publishers.items():
+            if rates[name] > 0:
+                self.create_timer(1.0 / rates[name], callback)
+        self._publish_tf_static()
+        self.get_logger().info(
+            "publishing " + ", ".join(f"{name} at {rate:g} Hz" for name, rate in rates.items()))
+
+    def _stamp(self):
+        return self.get_clock().now().to_msg()
+
+    def _frame(self, name: str) -> str:
+        return self._prefix + name
+
+    def _publish_joints(self) -> None:
+        msg = JointState()
+        msg.header.stamp = self._stamp()
+        sample = motion.joints(_seconds(msg.header.stamp))
+        msg.name = list(motion.JOINT_NAMES)
+        msg.position, msg.velocity, msg.effort = sample
+        self._joint_pub.publish(msg)
+
+    def _publish_imu(self) -> None:
+        msg = Imu()
+        msg.header.stamp = self._stamp()
+        msg.header.frame_id = self._frame("imu_link")
+        sample = motion.imu(_seconds(msg.header.stamp))
+        o, w, a = sample
+        msg.orientation.x, msg.orientation.y, msg.orientation.z, msg.orientation.w = o
+        msg.angular_velocity.x, msg.angular_velocity.y, msg.angular_velocity.z = w
+        msg.linear_acceleration.x, msg.linear_acceleration.y, msg.linear_acceleration.z = a
+        msg.orientation_covariance = motion.IMU_COVARIANCE
+        msg.angular_velocity_covariance = motion.IMU_COVARIANCE
+        msg.linear_acceleration_covariance = motion.IMU_COVARIANCE
+        self._imu_pub.publish(msg)
+
+    def _publish_camera_info(self) -> None:
+        msg = CameraInfo()
+        msg.header.stamp = self._stamp()
+        msg.header.frame_id = self._frame(motion.CAMERA_FRAME_ID)
+        msg.width, msg.height = motion.CAMERA_WIDTH, motion.CAMERA_HEIGHT
+        msg.distortion_model = "plumb_bob"
+        msg.d = motion.CAMERA_D
+        msg.k, msg.r, msg.p = motion.CAMERA_K, motion.CAMERA_R, motion.CAMERA_P
+        self._info_pub.publish(msg)
+
+    def _publish_tf(self) -> None:
+        stamp = self._stamp()
+        t = _seconds(stamp)
+        msg = TFMessage()
+        for index in range(1, len(motion.LINK_FRAMES)):
+            translation, rotation = motion.link_transform(t, index)
+            msg.transforms.append(self._transform(
+                stamp, motion.LINK_FRAMES[index - 1], motion.LINK_FRAMES[index],
+                translation, rotation))
+        self._tf_pub.publish(msg)
+
+    def _publish_tf_static(self) -> None:
+        translation, rotation = motion.CAMERA_MOUNT
+        mount = self._transform(self._stamp(), motion.CAMERA_PARENT, motion.CAMERA_FRAME,
+                                translation, rotation)
+        self._tf_static_pub.publish(TFMessage(transforms=[mount]))
+
+    def _transform(self, stamp, parent: str, child: str, translation, rotation):
+        tf = TransformStamped()
+        tf.header.stamp = stamp
+        tf.header.frame_id = self._frame(parent)
+        tf.child_frame_id = self._frame(child)
+        v, r = tf.transform.translation, tf.transform.rotation
+        v.x, v.y, v.z = translation
+        r.x, r.y, r.z, r.w = rotation
+        return tf
+
+
+def _seconds(stamp) -> float:
+    return stamp.sec + stamp.nanosec * 1e-9
+
+
+def main(args: list[str] | None = None) -> None:
+    """Run the demo robot until SIGINT / SIGTERM."""
+    rclpy.init(args=args)
+    node = None
+    try:
+        node = DemoRobot()
+        rclpy.spin(node)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        if node is not None:
+            node.destroy_node()
+        rclpy.try_shutdown()
+
+
+if __name__ == "__main__":
+    main()

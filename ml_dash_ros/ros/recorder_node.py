@@ -1,0 +1,256 @@
+"""The recorder node: subscribe to the mapped topics and write them as tracks.
+
+One pipeline: message -> converter (``ml_dash_ros.convert``) -> ``TrackBuilder.append`` ->
+merge buffer -> background flush -> Parquet store. The node only wires ROS to it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from diagnostic_msgs.msg import DiagnosticArray
+from rclpy.event_handler import SubscriptionEventCallbacks
+from rclpy.node import Node
+from std_srvs.srv import Trigger
+
+from ml_dash_ros.convert.types import import_message_class
+from ml_dash_ros.errors import MlDashRosError
+from ml_dash_ros.mapping import RecordConfig, load_config
+from ml_dash_ros.ros import qos as qos_rules
+from ml_dash_ros.ros.status import diagnostics, log_line
+from ml_dash_ros.ros.topic_recorder import TopicRecorder
+from ml_dash_ros.tracks import Experiment
+
+STATS_FILE = "recorder.json"
+
+
+class RecorderNode(Node):
+    """Record the topics of a mapping YAML into an ml_dash_ros experiment."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("recorder", **kwargs)
+        path = self.declare_parameter("config", "").value
+        prefix = self.declare_parameter("prefix", "").value
+        dash_root = self.declare_parameter("dash_root", "").value
+        if not path:
+            raise MlDashRosError("parameter 'config' is required: the mapping YAML to record")
+        self.config: RecordConfig = load_config(path)
+        self.base_prefix = prefix or self.config.experiment.prefix
+        self.dash_root = dash_root or self.config.experiment.dash_root
+        self.episode = 0
+        self.experiment: Experiment | None = None
+        self.recorders = {topic.topic: TopicRecorder(topic, self._append, self._now,
+                                                     latched=self._is_latched(topic))
+                          for topic in self.config.topics}
+        self._skipped: dict[str, str] = {}
+        self._reported: set[str] = set()
+        self._last_received: dict[str, int] = {}
+        self._last_status = time.monotonic()
+        self._start_episode()
+
+        self._diagnostics = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        services = {"flush": self._srv_flush, "pause": self._srv_pause,
+                    "resume": self._srv_resume, "new_episode": self._srv_new_episode}
+        for name, handler in services.items():
+            self.create_service(Trigger, f"~/{name}", handler)
+        self._discover()
+        self.create_timer(self.config.recorder.discovery_period, self._discover)
+        self.create_timer(self.config.recorder.status_period, self._publish_status)
+
+    # -- episodes ----------------------------------------------------------------------------
+    @property
+    def prefix(self) -> str:
+        """Return the prefix of the current episode (the first episode uses the base prefix)."""
+        return self.base_prefix if self.episode <= 1 else f"{self.base_prefix}-{self.episode:03d}"
+
+    def _start_episode(self) -> None:
+        self.episode += 1
+        buffer = self.config.buffer
+        self.experiment = Experiment(self.prefix, dash_root=self.dash_root,
+                                     flush_interval=buffer.flush_interval,
+                                     batch_size=buffer.batch_size,
+                                     max_buffer_rows=buffer.max_buffer_rows).open()
+        self._started = time.time()
+        self._tracks = self.experiment.tracks
+        for recorder in self.recorders.values():
+            recorder.start_episode(self._append)
+        self.get_logger().info(f"recording episode {self.episode} into "
+                               f"{Path(self.dash_root).expanduser() / self.prefix}")
+
+    def close_episode(self, status: str = "completed", error: str | None = None) -> None:
+        """Flush and close the current experiment, storing the counts beside it."""
+        if self.experiment is None:
+            return
+        experiment, self.experiment = self.experiment, None
+        try:
+            experiment.tracks.flush()
+        finally:
+            experiment.close(status=status, error=error)
+            self._write_stats(experiment)
+
+    def _write_stats(self, experiment: Experiment) -> None:
+        stats = {"node": self.get_fully_qualified_name(), "config": self.config.source,
+                 "prefix": self.prefix, "episode": self.episode, "started": self._started,
+                 "stopped": time.time(), "topics": self.status_rows(experiment)}
+        target = Path(experiment.path) / STATS_FILE
+        tmp = target.with_name("." + STATS_FILE + ".tmp")
+        tmp.write_text(json.dumps(stats, indent=2, sort_keys=True))
+        os.replace(tmp, target)
+
+    # -- message path ------------------------------------------------------------------------
+    def _append(self, track: str, fields: dict, ts: float) -> None:
+        self._tracks(track).append(_ts=ts, **fields)
+
+    def _now(self) -> float:
+        return self.get_clock().now().nanoseconds * 1e-9
+
+    # -- discovery ---------------------------------------------------------------------------
+    def _is_latched(self, topic) -> bool:
+        if topic.qos is not None:
+            return (topic.qos.preset == "transient_local"
+                    or topic.qos.durability == "transient_local")
+        return topic.topic == "/tf_static"
+
+    def _discover(self) -> None:
+        """Subscribe to configured topics that have appeared since the last look."""
+        graph = dict(self.get_topic_names_and_types())
+        for name, recorder in self.recorders.items():
+            if recorder.subscription is not None or name in self._skipped:
+                continue
+            type_name = recorder.config.type or _single(graph.get(name))
+            if type_name is None:
+                continue
+            self._subscribe(recorder, type_name)
+
+    def _subscribe(self, recorder: TopicRecorder, type_name: str) -> None:
+        topic = recorder.config.topic
+        try:
+            msg_class = import_message_class(type_name)
+        except MlDashRosError as err:
+            self._skipped[topic] = str(err)
+            self.get_logger().error(f"{topic}: not recorded: {err}")
+            return
+        if recorder.config.qos is not None:
+            profile, note = qos_rules.configured_profile(recorder.config.qos), ""
+        else:
+            offered = [info.qos_profile for info in self.get_publishers_info_by_topic(topic)]
+            profile, note = qos_rules.adapted_profile(offered, latched=recorder.latched)
+        recorder.type_name, recorder.qos = type_name, qos_rules.describe(profile)
+        events = SubscriptionEventCallbacks(
+            incompatible_qos=lambda event: self._on_incompatible_qos(recorder, event))
+        recorder.subscription = self.create_subscription(
+            msg_class, topic, _draining(recorder), profile, event_callbacks=events)
+        if note:
+            self.get_logger().warning(f"{topic}: QoS {note}")
+        self.get_logger().info(f"{topic} [{type_name}] -> {recorder.config.track} "
+                               f"({recorder.qos})")
+
+    def _on_incompatible_qos(self, recorder: TopicRecorder, event) -> None:
+        if not recorder.qos_incompatible:
+            self.get_logger().warning(
+                f"{recorder.config.topic}: a publisher offers incompatible QoS "
+                f"({event.last_policy_kind.name}); its messages cannot be received. "
+                f"Subscribed with {recorder.qos}: change the topic's qos in the mapping")
+        recorder.qos_incompatible = event.total_count
+
+    # -- status ------------------------------------------------------------------------------
+    def status_rows(self, experiment: Experiment | None = None) -> dict[str, dict[str, Any]]:
+        """Return per-topic counts: received, written, dropped, rate, buffered, problems."""
+        experiment = experiment or self.experiment
+        now = time.monotonic()
+        period = max(now - self._last_status, 1e-6)
+        rows = {}
+        for topic, recorder in self.recorders.items():
+            builders = [experiment.tracks(track) for track in sorted(recorder.tracks)]
+            problems = recorder.problems()
+            first_error = problems.pop("first_error", None)
+            dropped = recorder.counts.append_errors + sum(
+                v for k, v in problems.items() if k in ("no_stamp", "errors", "missing_key"))
+            received = recorder.counts.received
+            row = {"type": recorder.type_name, "qos": recorder.qos,
+                   "qos_incompatible": recorder.qos_incompatible,
+                   "subscribed": recorder.subscription is not None,
+                   **recorder.counts.as_dict(),
+                   "written": sum(b.written_rows for b in builders),
+                   "buffered": sum(b.buffered_rows for b in builders),
+                   "dropped": dropped,
+                   "rate": (received - self._last_received.get(topic, 0)) / period,
+                   "tracks": sorted(recorder.tracks), **problems}
+            first_error = first_error or recorder.first_append_error
+            if first_error:
+                row["first_error"] = first_error
+            if topic in self._skipped:
+                row["skipped"] = self._skipped[topic]
+            rows[topic] = row
+        return rows
+
+    def _publish_status(self) -> None:
+        rows = self.status_rows()
+        self._last_status = time.monotonic()
+        self._last_received = {topic: row["received"] for topic, row in rows.items()}
+        self._diagnostics.publish(diagnostics(self.get_clock().now().to_msg(), rows))
+        for topic, row in rows.items():
+            if row.get("first_error") and topic not in self._reported:
+                self._reported.add(topic)
+                self.get_logger().error(f"{topic}: messages dropped: {row['first_error']}")
+        self.get_logger().info(log_line(rows, self.experiment.tracks.buffered_rows))
+
+    # -- services ----------------------------------------------------------------------------
+    def _srv_flush(self, request, response):
+        self.experiment.tracks.flush()
+        response.success, response.message = True, f"flushed {self.prefix}"
+        return response
+
+    def _srv_pause(self, request, response):
+        return self._set_paused(True, response)
+
+    def _srv_resume(self, request, response):
+        return self._set_paused(False, response)
+
+    def _set_paused(self, paused: bool, response):
+        for recorder in self.recorders.values():
+            recorder.paused = paused
+        response.success = True
+        response.message = f"{'paused' if paused else 'recording'} {self.prefix}"
+        self.get_logger().info(response.message)
+        return response
+
+    def _srv_new_episode(self, request, response):
+        self.close_episode()
+        self._start_episode()
+        response.success, response.message = True, self.prefix
+        return response
+
+
+# Messages taken per callback at most, so timers and services still get their turn.
+DRAIN_LIMIT = 1000
+
+
+def _draining(recorder: TopicRecorder):
+    """Return a callback that handles its message and then every message already queued.
+
+    rclpy's executor takes one message per wait cycle, which caps a subscription near 5k msg/s
+    here; taking the queued ones in the same callback (as rclpy's executor does, under the
+    handle's lock) removes that per-message overhead (benchmarks/RESULTS.md).
+    """
+    def callback(msg) -> None:
+        on_message = recorder.on_message
+        on_message(msg)
+        subscription = recorder.subscription
+        handle, msg_type = subscription.handle, subscription.msg_type
+        for _ in range(DRAIN_LIMIT):
+            with handle:
+                taken = handle.take_message(msg_type, False)
+            if taken is None:
+                return
+            on_message(taken[0])
+    return callback
+
+
+def _single(types: list[str] | None) -> str | None:
+    """Return the one type a topic has on the graph (None when absent or ambiguous)."""
+    return types[0] if types and len(types) == 1 else None

@@ -1,0 +1,402 @@
+"""Import a rosbag2 recording (sqlite3 or MCAP directory, or a bare ``.mcap`` / ``.db3``).
+
+Messages go through what the live recorder uses: the mapping YAML, ``TopicPipeline``
+(converters, stamp policy, field renaming, ``_recv_ts``, track templates, on_change) and
+``exp.tracks(track).append(_ts=ts, **fields)``, with the bag's log time as receive time, so a
+bag and a live run of the same messages give the same tracks. ``/tf_static`` is a topic like
+any other here: when the mapping lists it, its transforms are written into the recording.
+
+Bookkeeping: the counts go to ``recorder.json`` in the live node's shape (``topics`` ->
+received / entries / written / dropped / tracks / the pipeline's counters), plus the import's
+own keys: ``source: "bag"``, ``bag``, ``storage``, ``messages``, ``seconds``, ``unmapped``
+(topic -> messages of bag topics the mapping does not list, not read) and per topic
+``undecodable`` (messages whose type has no usable definition, or that fail to deserialize;
+they are skipped and also counted in ``dropped``) with ``skipped`` giving the reason.
+
+Types: the bag's own message definitions where present (they describe the data as written),
+else the built-in ROS 2 Kilted types of ``rosbags``. ``rosbags.rosbag2.Reader`` is used rather
+than ``rosbags.highlevel.AnyReader`` because AnyReader builds its typestore all or nothing: one
+missing or mismatching definition refuses the whole bag, and a bag with definitions disables
+the built-in types for the topics that lack one. Here each type stands alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional, Union
+
+from ml_dash_ros.convert.pipeline import TopicPipeline
+from ml_dash_ros.errors import BagError, MlDashRosError, RecordingExistsError
+from ml_dash_ros.mapping import RecordConfig, load_config
+from ml_dash_ros.tracks import Experiment
+from ml_dash_ros.tracks import catalog as store
+from ml_dash_ros.tools.inventory import RECORDER_FILE
+
+NODE_NAME = "ml-dash-ros import"
+PROGRESS_EVERY = 1000
+CHUNK_ROWS = 2000            # rows queued per track before one append_batch
+BATCH_ROWS = 50_000          # at least this many rows per segment (fewer files to compact)
+BUFFER_ROWS = 500_000        # at least this many rows buffered in all (memory stays bounded)
+TS = "_ts"
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class TopicImport:
+    """What happened to one mapped topic's messages."""
+
+    type: str = ""
+    received: int = 0
+    entries: int = 0
+    undecodable: int = 0
+    append_errors: int = 0
+    tracks: set = field(default_factory=set)
+    skipped: str = ""
+    first_error: str = ""
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """The result of an import: where it went and the counts stored in recorder.json."""
+
+    bag: str
+    prefix: str
+    path: Path
+    storage: str
+    messages: int
+    entries: int
+    seconds: float
+    topics: dict          # topic -> the recorder.json row
+    unmapped: dict        # topic -> message count, for bag topics the mapping does not list
+
+    @property
+    def rate(self) -> float:
+        """Return messages imported per second."""
+        return self.messages / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def dropped(self) -> int:
+        """Return the messages or entries not recorded, over all topics."""
+        return sum(row["dropped"] for row in self.topics.values())
+
+
+def import_bag(path: Union[str, os.PathLike], config: Union[RecordConfig, str, os.PathLike],
+               prefix: Optional[str] = None, *,
+               dash_root: Union[str, os.PathLike, None] = None,
+               progress: Optional[Progress] = None) -> ImportReport:
+    """Import a rosbag2 bag into a new experiment through the mapping; return the counts."""
+    if not isinstance(config, RecordConfig):
+        config = load_config(config)
+    bag = Path(path).expanduser()
+    prefix = prefix or config.experiment.prefix
+    dash_root = Path(dash_root or config.experiment.dash_root).expanduser()
+    buffer = config.buffer
+    target = Experiment(prefix, dash_root=dash_root, flush_interval=buffer.flush_interval,
+                        batch_size=max(buffer.batch_size or 0, BATCH_ROWS),
+                        max_buffer_rows=max(buffer.max_buffer_rows or 0, BUFFER_ROWS))
+    if store.is_experiment_dir(target.path):
+        raise RecordingExistsError(f"{target.path} already holds a recording; an import only "
+                                   "creates new ones: choose another prefix")
+    with _open_bag(bag) as reader:
+        return _Import(bag, reader, config, target, progress).run()
+
+
+class _open_bag:
+    """Open a bag with rosbags' rosbag2 Reader, turning its failures into BagError."""
+
+    def __init__(self, bag: Path) -> None:
+        self.bag = bag
+        self.reader: Any = None
+
+    def __enter__(self) -> Any:
+        if not self.bag.exists():
+            raise BagError(f"bag {str(self.bag)!r} does not exist")
+        if self.bag.is_dir() and not (self.bag / "metadata.yaml").is_file():
+            raise BagError(f"{str(self.bag)!r} is not a rosbag2 directory (no metadata.yaml)")
+        from rosbags.rosbag2 import Reader
+        try:
+            self.reader = Reader(self.bag)
+            self.reader.open()
+        except Exception as err:  # rosbags raises many kinds (ReaderError, KeyError, sqlite3)
+            raise BagError(f"cannot read bag {str(self.bag)!r}: {_text(err)}") from err
+        return self.reader
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            self.reader.close()
+        except Exception:  # closing a half-broken reader must not hide the real error
+            pass
+
+
+def bag_typestore(connections: list) -> tuple:
+    """Return (typestore, {msgtype: why it cannot be decoded}) for a bag's connections.
+
+    Definitions stored in the bag win over the built-in ROS 2 Kilted types; a type with no
+    usable definition in either is reported, not fatal.
+    """
+    from rosbags.interfaces import MessageDefinitionFormat
+    from rosbags.typesys import Stores, get_types_from_idl, get_typestore
+
+    typestore = get_typestore(Stores.ROS2_KILTED)
+    problems: dict = {}
+    for conn in {c.msgtype: c for c in connections}.values():
+        msgdef = conn.msgdef
+        if msgdef.format == MessageDefinitionFormat.NONE or not msgdef.data.strip():
+            if conn.msgtype not in typestore.fielddefs:
+                problems[conn.msgtype] = "no message definition in the bag and not a built-in type"
+            continue
+        try:
+            if msgdef.format == MessageDefinitionFormat.MSG:
+                types = _msg_types(msgdef.data, conn.msgtype)
+            else:
+                types = {}
+                for idl in _idl_parts(msgdef.data):
+                    types.update(get_types_from_idl(idl))
+            _register(typestore, types)
+            typestore.get_msgdef(conn.msgtype)  # resolves nested types or raises
+        except Exception as err:  # a bad definition affects its type only
+            if conn.msgtype not in typestore.fielddefs:
+                problems[conn.msgtype] = f"unusable message definition: {_text(err)}"
+    return typestore, problems
+
+
+def _msg_types(data: str, msgtype: str) -> dict:
+    from rosbags.typesys import get_types_from_msg
+    return get_types_from_msg(data, msgtype)
+
+
+def _idl_parts(data: str) -> list:
+    sep = "=" * 80 + "\n"
+    if not data.startswith(sep + "IDL: "):
+        return [data]
+    return [part.split("\n", 1)[1] for part in data.split(sep)[1:] if "\n" in part]
+
+
+def _register(typestore: Any, types: dict) -> None:
+    """Register types, replacing built-in ones the bag defines differently."""
+    for name, (_consts, fields) in types.items():
+        have = typestore.fielddefs.get(name)
+        if have is not None and _field_key(have[1]) != _field_key(fields):
+            typestore.fielddefs.pop(name)
+            typestore.types.pop(name, None)
+            typestore.cache.clear()
+    typestore.register(types)
+
+
+def _field_key(fields: list) -> list:
+    return [(name.lower(), desc) for name, desc in fields]
+
+
+class _Import:
+    """One import run: plan the connections, stream the messages, write the counts."""
+
+    def __init__(self, bag: Path, reader: Any, config: RecordConfig, exp: Experiment,
+                 progress: Optional[Progress]) -> None:
+        self.bag, self.reader, self.config, self.exp = bag, reader, config, exp
+        self.progress = progress
+        self.topics = {t.topic: TopicImport() for t in config.topics}
+        self.pipelines = {t.topic: TopicPipeline(t) for t in config.topics}
+        self.messages = 0
+        self.pending: dict = {}    # track -> ([row, ...], TopicImport)
+        self.started = time.time()
+
+    def run(self) -> ImportReport:
+        connections = list(self.reader.connections)
+        typestore, problems = bag_typestore(connections)
+        wanted = self._plan(connections, problems)
+        total = sum(c.msgcount for c in wanted)
+        clock = time.perf_counter()
+        self.exp.open()
+        try:
+            self._stream(wanted, typestore, total)
+            self.exp.tracks.flush()
+        except BaseException as err:
+            try:
+                self._drain()  # keep what was read before the failure
+            finally:
+                self._finish(time.perf_counter() - clock, "failed", _text(err))
+            raise
+        return self._finish(time.perf_counter() - clock, "completed", None)
+
+    def _plan(self, connections: list, problems: dict) -> list:
+        """Return the connections to read; note skipped types and unmapped topics."""
+        self.unmapped: Counter = Counter()
+        self.skip: dict = {}
+        wanted = []
+        for conn in connections:
+            topic = self.topics.get(conn.topic)
+            if topic is None:
+                self.unmapped[conn.topic] += conn.msgcount
+                continue
+            topic.type = ", ".join(sorted(set(filter(None, topic.type.split(", ")))
+                                          | {conn.msgtype}))
+            declared = self.pipelines[conn.topic].config.type
+            reason = problems.get(conn.msgtype)
+            if declared and declared != conn.msgtype:
+                reason = f"type {conn.msgtype} in the bag, the mapping says {declared}"
+            if reason:
+                self.skip[conn.id] = reason
+                topic.skipped = topic.skipped or f"{conn.msgtype}: {reason}"
+            wanted.append(conn)
+        return wanted
+
+    def _stream(self, wanted: list, typestore: Any, total: int) -> None:
+        """Deserialize, convert and queue every message of the wanted connections."""
+        deserialize = typestore.deserialize_cdr
+        skip, pending = self.skip, self.pending
+        routes = {c.id: (self.topics[c.topic], self.pipelines[c.topic].process) for c in wanted}
+        progress, done = self.progress, 0
+        if progress is not None:
+            progress(0, total)
+        for conn, stamp, raw in _messages(self.reader, wanted, self.bag):
+            done += 1
+            if done % PROGRESS_EVERY == 0:
+                self.messages = done
+                if progress is not None:
+                    progress(done, total)
+            counts, process = routes[conn.id]
+            counts.received += 1
+            if conn.id in skip:
+                counts.undecodable += 1
+                continue
+            try:
+                msg = deserialize(raw, conn.msgtype)
+            except Exception as err:  # a corrupt message is skipped and counted
+                counts.undecodable += 1
+                counts.first_error = counts.first_error or f"undecodable: {_text(err)}"
+                continue
+            for track, fields, ts in process(msg, stamp * 1e-9):
+                rows = pending.get(track)
+                if rows is None or rows[1] is not counts:  # keep order across topics
+                    if rows is not None:
+                        self._append(track)
+                    rows = pending[track] = ([], counts)
+                row = dict(fields)
+                row[TS] = ts
+                rows[0].append(row)
+                if len(rows[0]) >= CHUNK_ROWS:
+                    self._append(track)
+        self.messages = done
+        self._drain()
+        if progress is not None:
+            progress(done, total)
+
+    def _append(self, track: str) -> None:
+        """Hand a track's queued rows to the Track API (as the live node's appends would)."""
+        rows, counts = self.pending.pop(track)
+        builder = self.exp.tracks(track)
+        try:
+            builder.append_batch(rows)
+        except MlDashRosError:  # all or none: retry row by row to count only the bad ones
+            for row in rows:
+                fields = dict(row)
+                ts = fields.pop(TS)
+                try:
+                    builder.append(_ts=ts, **fields)
+                except MlDashRosError as err:  # as the live node: count, keep going
+                    counts.append_errors += 1
+                    counts.first_error = counts.first_error or f"{track}: {_text(err)}"
+                    continue
+                counts.entries += 1
+                counts.tracks.add(track)
+            return
+        counts.entries += len(rows)
+        counts.tracks.add(track)
+
+    def _drain(self) -> None:
+        """Append every queued row."""
+        for track in list(self.pending):
+            self._append(track)
+
+    def _finish(self, seconds: float, status: str, error: Optional[str]) -> ImportReport:
+        try:
+            self.exp.close(status=status, error=error)
+        finally:
+            rows = self._rows()
+            doc = {"node": NODE_NAME, "source": "bag", "bag": str(self.bag),
+                   "storage": storage_kind(self.bag), "config": self.config.source,
+                   "prefix": self.exp.prefix, "episode": 1, "started": self.started,
+                   "stopped": time.time(), "messages": self.messages, "seconds": seconds,
+                   "topics": rows, "unmapped": dict(sorted(self.unmapped.items()))}
+            _write_json(self.exp.path / RECORDER_FILE, doc)
+        return ImportReport(str(self.bag), self.exp.prefix, self.exp.path, doc["storage"],
+                            self.messages, sum(t.entries for t in self.topics.values()),
+                            seconds, rows, doc["unmapped"])
+
+    def _rows(self) -> dict:
+        """Return per-topic rows in the live recorder's recorder.json shape."""
+        duration = _bag_seconds(self.reader)
+        rows = {}
+        for topic, counts in self.topics.items():
+            pipeline = self.pipelines[topic]
+            problems = dict(pipeline.counts)
+            dropped = counts.append_errors + counts.undecodable + sum(
+                v for k, v in problems.items() if k in ("no_stamp", "errors", "missing_key"))
+            row = {"type": counts.type, "qos": "", "qos_incompatible": 0,
+                   "subscribed": bool(counts.type), "received": counts.received,
+                   "entries": counts.entries, "paused": 0,
+                   "append_errors": counts.append_errors,
+                   "written": sum(self.exp.tracks(t).written_rows for t in counts.tracks),
+                   "buffered": 0, "dropped": dropped,
+                   "rate": counts.received / duration if duration > 0 else 0.0,
+                   "tracks": sorted(counts.tracks), **problems,
+                   "undecodable": counts.undecodable}
+            first_error = pipeline.first_error or counts.first_error
+            if first_error:
+                row["first_error"] = first_error
+            if counts.skipped:
+                row["skipped"] = counts.skipped
+            elif not counts.type:
+                row["skipped"] = "not in the bag"
+            rows[topic] = row
+        return rows
+
+
+def _messages(reader: Any, connections: list, bag: Path) -> Iterator[tuple]:
+    """Yield (connection, log time ns, raw bytes), turning read failures into BagError."""
+    if not connections:
+        return
+    iterator = reader.messages(connections=connections)
+    while True:
+        try:
+            item = next(iterator)
+        except StopIteration:
+            return
+        except Exception as err:  # sqlite3.DatabaseError, ReaderError, zstd errors, ...
+            raise BagError(f"cannot read bag {str(bag)!r}: {_text(err)}") from err
+        yield item
+
+
+def _bag_seconds(reader: Any) -> float:
+    try:
+        return max(reader.duration, 0) * 1e-9
+    except Exception:  # an empty bag has no duration
+        return 0.0
+
+
+def storage_kind(bag: Path) -> str:
+    """Return ``mcap`` or ``sqlite3`` from a bag path (directory or bare file)."""
+    files = [bag] if bag.is_file() else list(bag.iterdir()) if bag.is_dir() else []
+    if any(f.suffix == ".mcap" for f in files):
+        return "mcap"
+    if any(f.suffix == ".db3" for f in files):
+        return "sqlite3"
+    return "unknown"
+
+
+def _write_json(path: Path, doc: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name("." + path.name + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=2, sort_keys=True, default=str), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _text(err: BaseException) -> str:
+    """Return an exception as one line."""
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text if text != str(None) else type(err).__name__

@@ -1,0 +1,426 @@
+"""Per-topic merge buffer: rows keyed by ``_ts``, held column by column.
+
+The buffer is a list of parts, oldest first; appends go into the newest part, whose kind the
+first row of the part chooses:
+
+- ``ArrayPart`` (the common case): every field is a float, an int, a str, bytes or a bool, or
+  a non-empty list of floats or of ints. Numbers go straight into C arrays (``array('d')``,
+  ``array('q')``; a list of k numbers as k items), so a buffered row holds no Python objects
+  and the flush turns the arrays into Arrow columns without copying. Rows must keep the same
+  fields, types and list lengths and arrive with increasing ``_ts``. As in any double column,
+  ints and bools appended later inside a list of floats widen to double (schema rule 1).
+- ``ColumnPart``: anything else (sparse fields, repeated or out-of-order ``_ts``, None, nested
+  or ragged lists). ``_ts`` -> row index plus one growing Python list per field; an append at
+  a ``_ts`` already in the part fills or overwrites that row (later non-None fields win).
+
+A row that does not fit the ``ArrayPart`` closes it; a ``ColumnPart`` takes the rest until the
+next flush. ``append_batch`` adds an Arrow table or a filled ``ArrayPart`` as a part of its
+own. A flush takes all parts and merges them with the rule the reader uses across segments.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from array import array
+from typing import Any, Optional
+
+import numpy as np
+import pyarrow as pa
+
+from ml_dash_ros.tracks import reader, schema
+
+_INF = float("inf")
+_INT64_MIN, _INT64_MAX = -(2 ** 63), 2 ** 63 - 1
+_MAX_OFFSET = 2 ** 31 - 1  # values per list chunk (int32 offsets)
+_PY_SCALARS = (str, bytes, bool)
+
+
+class Misfit(Exception):
+    """A row that does not fit an ArrayPart; the caller takes the general path."""
+
+
+def _number_kind(value: Any) -> Optional[str]:
+    """Return the array typecode of a float or an int64 int, else None."""
+    kind = type(value)
+    if kind is float:
+        return "d"
+    if kind is int and _INT64_MIN <= value <= _INT64_MAX:
+        return "q"
+    return None
+
+
+def array_spec(fields: dict) -> Optional[tuple]:
+    """Return (names, wants, codes) if a normalized row fits an ArrayPart, else None.
+
+    ``wants[i]`` is the exact Python type of a scalar field, or the length k of a list field;
+    ``codes[i]`` is the array typecode ("d", "q") or "" for a Python list (str, bytes, bool).
+    """
+    wants, codes = [], []
+    for value in fields.values():
+        kind = type(value)
+        if kind in _PY_SCALARS:
+            wants.append(kind)
+            codes.append("")
+        elif kind is list or kind is tuple:
+            if not value:
+                return None
+            code = _number_kind(value[0])
+            if code is None or any(_number_kind(item) != code for item in value):
+                return None
+            wants.append(len(value))
+            codes.append(code)
+        else:
+            code = _number_kind(value)
+            if code is None:
+                return None
+            wants.append(kind)
+            codes.append(code)
+    return tuple(fields), tuple(wants), tuple(codes)
+
+
+class ArrayPart:
+    """Rows with one fixed set of fields, numbers kept in C arrays (see the module doc)."""
+
+    __slots__ = ("stamps", "last", "names", "wants", "codes", "cols", "adders", "sizes", "fill")
+
+    def __init__(self, names: Optional[tuple] = None, wants: tuple = (),
+                 codes: tuple = ()) -> None:
+        """Start empty; with no names the part is a placeholder the next row replaces."""
+        self.stamps = array("d")
+        self.last = -_INF  # largest _ts so far; the append fast path needs _ts > last
+        self.names = names
+        self.wants = wants
+        self.codes = codes
+        self.cols = [array(code) if code else [] for code in codes]
+        self.adders = tuple(
+            col.fromlist if type(want) is int else col.append
+            for col, want in zip(self.cols, wants))
+        self.sizes = tuple(want if type(want) is int else 1 for want in wants)
+        self.fill = _make_fill(wants, self.adders) if names else _no_fill
+
+    def __len__(self) -> int:
+        """Return the number of rows."""
+        return len(self.stamps)
+
+    def rollback(self) -> None:
+        """Drop values of a row that failed half-way (columns longer than the row count)."""
+        n = len(self.stamps)
+        for col, size in zip(self.cols, self.sizes):
+            del col[n * size:]
+
+    def add_row(self, ts: float, fields: dict) -> bool:
+        """Add one normalized row if it fits (new largest `_ts`, same fields); else False."""
+        if not ts > self.last or tuple(fields) != self.names:
+            return False
+        try:
+            for add, want, value in zip(self.adders, self.wants, fields.values()):
+                if type(value) is want:
+                    add(value)
+                elif type(value) in (list, tuple) and len(value) == want:
+                    add(list(value))
+                else:
+                    raise Misfit
+        except Exception:  # TypeError, OverflowError, Misfit: the row goes elsewhere
+            self.rollback()
+            return False
+        self.stamps.append(ts)
+        self.last = ts
+        return True
+
+    def to_table(self) -> pa.Table:
+        """Return the rows as a table (sorted by ``_ts`` unless filled by append_batch)."""
+        n = len(self.stamps)
+        arrays = [pa.array(np.frombuffer(self.stamps, dtype=np.float64))]
+        fields = [pa.field(schema.TS, pa.float64(), nullable=False)]
+        for name, col, want, code in zip(self.names or (), self.cols, self.wants, self.codes):
+            meta = None
+            if not code:
+                arr, is_json = schema.build_column(col)
+                meta = schema.JSON_META if is_json else None
+            elif type(want) is int:
+                arr = _list_column(np.frombuffer(col, dtype=_DTYPES[code]), n, want)
+            else:
+                arr = pa.array(np.frombuffer(col, dtype=_DTYPES[code]))
+            arrays.append(arr)
+            fields.append(pa.field(name, arr.type, metadata=meta))
+        return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+_DTYPES = {"d": np.float64, "q": np.int64}
+
+
+def _no_fill(values: Any) -> bool:
+    return False
+
+
+def _checks(wants: tuple, env: dict) -> list:
+    """Return one check per value ``v{i}``: its exact type, or the length of a list.
+
+    ``array.fromlist`` refuses anything but a list (and any item but a number) itself.
+    """
+    checks = []
+    for i, want in enumerate(wants):
+        if type(want) is int:
+            checks.append(f"len(v{i}) == {int(want)}")
+        else:
+            env[f"t{i}"] = want
+            checks.append(f"type(v{i}) is t{i}")
+    return checks
+
+
+def _make_fill(wants: tuple, adders: tuple) -> Any:
+    """Return ``fill(values) -> bool`` that adds one row's values if their types fit.
+
+    Generated once per part (as ``dataclasses`` does), so the append hot path runs no
+    per-field Python loop; the source holds only positional names and list lengths.
+    """
+    env: dict = {f"a{i}": add for i, add in enumerate(adders)}
+    names = "".join(f"v{i}, " for i in range(len(wants)))
+    body = "; ".join(f"a{i}(v{i})" for i in range(len(wants))) or "pass"
+    checks = " and ".join(_checks(wants, env)) or "True"
+    bound = "".join(f", {k}={k}" for k in env)  # locals are the fastest names to load
+    src = (f"def fill(values{bound}, type=type, len=len, list=list):\n"
+           f"    {names}= values\n"
+           f"    if {checks}:\n"
+           f"        {body}\n"
+           f"        return True\n"
+           f"    return False\n")
+    exec(src, env)  # noqa: S102 - generated from integers and fixed names only
+    return env.pop("fill")  # no env <-> function cycle: the arrays go with the part
+
+
+def _make_fill_rows(part: "ArrayPart") -> Any:
+    """Return ``fill_rows(rows) -> bool``: add dict rows (each with `_ts`) that all fit."""
+    wants = part.wants
+    env: dict = {f"a{i}": add for i, add in enumerate(part.adders)}
+    env.update({f"k{i}": name for i, name in enumerate(part.names)})
+    env.update(ts_key=schema.TS, add_ts=part.stamps.append, float=float, int=int, dict=dict)
+    n = len(wants)
+    gets = "; ".join(f"v{i} = row[k{i}]" for i in range(n)) or "pass"
+    body = "; ".join(f"a{i}(v{i})" for i in range(n)) or "pass"
+    checks = " and ".join(_checks(wants, env)) or "True"
+    bound = ", ".join(f"{k}={k}" for k in env)  # locals are the fastest names to load
+    src = (f"def fill_rows(rows, {bound}, type=type, len=len, list=list):\n"
+           f"    for row in rows:\n"
+           f"        if len(row) != {n + 1}:\n"
+           f"            return False\n"
+           f"        ts = row[ts_key]; {gets}\n"
+           f"        if (type(ts) is float or type(ts) is int) and {checks}:\n"
+           f"            add_ts(ts); {body}\n"
+           f"        else:\n"
+           f"            return False\n"
+           f"    return True\n")
+    exec(src, env)  # noqa: S102 - generated from integers and fixed names only
+    return env.pop("fill_rows")
+
+
+def part_from_rows(rows: list) -> Optional["ArrayPart"]:
+    """Fill an ArrayPart from plain dict rows (`_ts` finite, same fields), or return None.
+
+    None sends the caller to the general path, which validates and raises on bad rows.
+    """
+    first = rows[0]
+    if type(first) is not dict or schema.TS not in first:
+        return None
+    fields = {k: v for k, v in first.items() if k != schema.TS}
+    if not all(type(k) is str for k in fields):
+        return None
+    spec = array_spec(fields)
+    if spec is None:
+        return None
+    part = ArrayPart(*spec)
+    try:
+        if not _make_fill_rows(part)(rows):
+            return None
+    except Exception:  # KeyError, TypeError, OverflowError: not plain enough
+        return None
+    stamps = np.frombuffer(part.stamps, dtype=np.float64)
+    if not np.isfinite(stamps).all():
+        return None
+    part.last = _INF  # filled once; never appended to
+    return part
+
+
+def _list_column(flat: np.ndarray, n: int, k: int) -> Any:
+    """Return n fixed-length lists of k values as a list<...> array (chunked if huge)."""
+    step = max(1, _MAX_OFFSET // k)
+    chunks = []
+    for start in range(0, n, step):
+        rows = min(step, n - start)
+        offsets = pa.array(np.arange(0, (rows + 1) * k, k, dtype=np.int32))
+        chunks.append(pa.ListArray.from_arrays(offsets,
+                                               pa.array(flat[start * k:(start + rows) * k])))
+    if len(chunks) == 1:
+        return chunks[0]
+    return pa.chunked_array(chunks, type=pa.list_(pa.from_numpy_dtype(flat.dtype)))
+
+
+class ColumnPart:
+    """Rows with unique ``_ts`` in arrival order, stored as one Python list per field."""
+
+    __slots__ = ("stamps", "cols", "names", "dense")
+
+    last = _INF  # never takes the ArrayPart fast path
+
+    def __init__(self) -> None:
+        """Start empty; ``stamps`` maps ``_ts`` -> row number, in arrival order."""
+        self.stamps: dict = {}
+        self.cols: dict = {}
+        self.names: Optional[tuple] = None  # the first row always takes the slow path
+        self.dense: list = []
+
+    def __len__(self) -> int:
+        """Return the number of distinct ``_ts``."""
+        return len(self.stamps)
+
+    def put_row(self, ts: float, fields: dict) -> None:
+        """Add or merge one validated row; None values mean "not set"."""
+        if ts not in self.stamps and tuple(fields) == self.names:
+            # Common case: same fields as every row so far.
+            self.stamps[ts] = len(self.stamps)
+            for col, value in zip(self.dense, fields.values()):
+                col.append(value)
+            return
+        i = self.stamps.get(ts)
+        if i is None:
+            i = self.stamps[ts] = len(self.stamps)
+        cols = self.cols
+        for name, value in fields.items():
+            col = cols.get(name)
+            if col is None:
+                col = cols[name] = []
+            filled = len(col)
+            if filled > i:
+                if value is not None:
+                    col[i] = value
+            else:
+                if filled < i:
+                    col.extend([None] * (i - filled))
+                col.append(value)
+        n = len(self.stamps)
+        if len(fields) == len(cols) and all(len(c) == n for c in cols.values()):
+            self.names = tuple(fields)
+            self.dense = [cols[name] for name in self.names]
+        else:
+            self.names = None
+
+    def to_table(self) -> pa.Table:
+        """Return the rows as a table sorted by ``_ts``."""
+        n = len(self.stamps)
+        stamps = np.fromiter(self.stamps, dtype=np.float64, count=n)
+        arrays = [pa.array(stamps, type=pa.float64())]
+        fields = [pa.field(schema.TS, pa.float64(), nullable=False)]
+        for name, col in self.cols.items():
+            if len(col) < n:
+                col = col + [None] * (n - len(col))
+            arr, is_json = schema.build_column(col)
+            arrays.append(arr)
+            fields.append(pa.field(name, arr.type,
+                                   metadata=schema.JSON_META if is_json else None))
+        table = pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+        if n > 1 and not (stamps[1:] > stamps[:-1]).all():
+            table = table.take(pa.array(np.argsort(stamps, kind="stable")))
+        return table
+
+
+class TopicBuffer:
+    """Rows of one topic waiting to be written; guarded by ``lock``."""
+
+    __slots__ = (
+        "topic", "lock", "flush_lock", "part", "parts", "parts_rows", "inflight", "since",
+        "threshold", "error", "retry_at",
+    )
+
+    def __init__(self, topic: str) -> None:
+        """Create an empty buffer; threshold 0 sends the first append to the slow path."""
+        self.topic = topic
+        self.lock = threading.Lock()
+        self.flush_lock = threading.Lock()
+        self.part: Any = ArrayPart()
+        self.parts: list = []
+        self.parts_rows = 0
+        self.inflight = 0
+        self.since: Optional[float] = None
+        self.threshold = 0
+        self.error: Optional[BaseException] = None
+        self.retry_at = 0.0
+
+    @property
+    def count(self) -> int:
+        """Rows buffered and not being written right now."""
+        return len(self.part.stamps) + self.parts_rows
+
+    @property
+    def pending(self) -> int:
+        """Rows not yet durable: buffered plus in flight."""
+        return len(self.part.stamps) + self.parts_rows + self.inflight
+
+    def _close_part(self, new: Any) -> None:
+        """Move the current part (if it holds rows) to ``parts``; make ``new`` current."""
+        n = len(self.part.stamps)
+        if n:
+            self.parts.append(self.part)
+            self.parts_rows += n
+        self.part = new
+
+    def put(self, ts: float, fields: dict) -> None:
+        """Add one validated row (the general path of ``append``); call under ``lock``."""
+        part = self.part
+        if not len(part.stamps):
+            spec = array_spec(fields)
+            part = self.part = ArrayPart(*spec) if spec else ColumnPart()
+            if self.since is None:
+                self.since = time.monotonic()
+        if type(part) is ArrayPart:
+            if part.add_row(ts, fields):
+                return
+            part = ColumnPart()
+            self._close_part(part)
+        part.put_row(ts, fields)
+        if self.since is None:
+            self.since = time.monotonic()
+
+    def add_rows(self, items: list) -> None:
+        """Merge several validated (ts, fields) rows atomically."""
+        with self.lock:
+            for ts, fields in items:
+                self.put(ts, fields)
+
+    def add_table(self, table: Any) -> None:
+        """Add a batch (a table or a filled ArrayPart) as a part newer than all buffered."""
+        with self.lock:
+            if self.since is None:
+                self.since = time.monotonic()
+            self._close_part(ArrayPart())
+            self.parts.append(table)
+            self.parts_rows += len(table) if type(table) is ArrayPart else table.num_rows
+
+    def take(self) -> list:
+        """Remove and return all parts (oldest first); they count as in flight."""
+        with self.lock:
+            parts = self.parts
+            if len(self.part.stamps):
+                parts.append(self.part)
+            self.inflight = self.count
+            self.part, self.parts, self.parts_rows, self.since = ArrayPart(), [], 0, None
+            return parts
+
+    def restore(self, parts: list, rows: int) -> None:
+        """Put back parts whose write failed, older than anything appended since."""
+        with self.lock:
+            self.parts = parts + self.parts
+            self.parts_rows += rows
+            self.inflight = 0
+            self.since = time.monotonic() if self.since is None else self.since
+
+    def done(self) -> None:
+        """Mark the in-flight rows as written."""
+        with self.lock:
+            self.inflight = 0
+
+
+def parts_to_table(parts: list) -> pa.Table:
+    """Turn buffer parts into one table sorted by unique `_ts` (same-`_ts` rows merged)."""
+    tables = [p if isinstance(p, pa.Table) else p.to_table() for p in parts]
+    return reader.merge_tables(tables)

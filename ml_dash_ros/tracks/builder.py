@@ -1,0 +1,300 @@
+"""TrackBuilder: append, append_batch, flush and read for one topic."""
+
+from __future__ import annotations
+
+import bisect
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Sequence, Union
+
+import numpy as np
+import pyarrow as pa
+
+from ml_dash_ros.errors import FieldTypeError, NotFoundError, TimestampError
+from ml_dash_ros.tracks import formats, reader, schema
+from ml_dash_ros.tracks.formats import gc_paused
+from ml_dash_ros.tracks.buffer import TopicBuffer, part_from_rows
+from ml_dash_ros.tracks.values import MISSING, check_ts, normalize_fields
+
+if TYPE_CHECKING:
+    from ml_dash_ros.tracks.manager import TracksManager
+
+TS = schema.TS
+_INF = float("inf")
+
+
+class TrackBuilder:
+    """One topic of an experiment: ``append(**fields, _ts=...)`` and ``read(...)``."""
+
+    def __init__(self, manager: "TracksManager", topic: str, directory: Path) -> None:
+        """Bind a builder to its manager, topic name and topic directory."""
+        self._manager = manager
+        self._topic = topic
+        self._dir = directory
+        self._buf = TopicBuffer(topic)
+        self._writer = None
+        self._written = 0
+
+    def __repr__(self) -> str:
+        """Show the topic and its counters."""
+        return (f"TrackBuilder(topic={self._topic!r}, buffered_rows={self.buffered_rows}, "
+                f"written_rows={self._written})")
+
+    @property
+    def topic(self) -> str:
+        """The topic name."""
+        return self._topic
+
+    @property
+    def path(self) -> Path:
+        """The topic's directory (``…/tracks/topic=<encoded>``)."""
+        return self._dir
+
+    @property
+    def buffered_rows(self) -> int:
+        """Rows (distinct `_ts`) appended but not yet durable on disk."""
+        return self._buf.pending
+
+    @property
+    def written_rows(self) -> int:
+        """Rows this process has written to segments for this topic."""
+        return self._written
+
+    def append(self, _ts: Any = MISSING, **fields: Any) -> "TrackBuilder":
+        """Buffer one entry at `_ts`; entries with equal `_ts` merge. Return self."""
+        # Hot path of a recorder: no disk I/O, no Python object kept per value, one lock.
+        # A row like the previous ones (same fields, types and list lengths, larger _ts)
+        # goes straight into the C arrays of the current ArrayPart; anything else, including
+        # every invalid value, goes through _append_slow, which validates and raises.
+        ts = _ts if type(_ts) is float else check_ts(self._topic, _ts)
+        buf = self._buf
+        if len(buf.part.stamps) + buf.parts_rows >= buf.threshold:
+            self._manager._slow_path(self, 1)
+        lock = buf.lock
+        lock.acquire()  # not ``with``: half the cost, same release on any exception
+        try:
+            part = buf.part
+            if part.last < ts < _INF and tuple(fields) == part.names:
+                try:
+                    # array.append / array.fromlist check the numbers; a misfit adds nothing
+                    if part.fill(fields.values()):
+                        part.stamps.append(ts)
+                        part.last = ts
+                        return self
+                except Exception:  # TypeError, OverflowError: undo, take the slow path
+                    pass
+                part.rollback()
+        finally:
+            lock.release()
+        return self._append_slow(ts, fields)
+
+    def _append_slow(self, ts: Any, fields: dict) -> "TrackBuilder":
+        ts = check_ts(self._topic, ts)
+        fields = normalize_fields(self._topic, fields)
+        with self._buf.lock:
+            self._buf.put(ts, fields)
+        return self
+
+    def append_batch(self, rows: Union[Iterable[dict], dict, pa.Table]) -> dict:
+        """Buffer many entries, all or none; return {"count": n}.
+
+        ``rows`` is a list of dicts each with `_ts`, or columns: a dict of equal-length
+        arrays/lists (one of them `_ts`) or a pyarrow.Table (the fast path for numpy data).
+        """
+        if isinstance(rows, (dict, pa.Table)):
+            table = _columns_table(self._topic, rows)
+            if self._buf.count + table.num_rows >= self._buf.threshold:
+                self._manager._slow_path(self, table.num_rows)
+            if table.num_rows:
+                self._buf.add_table(table)
+            return {"count": table.num_rows, "topic": self._topic}
+        rows = rows if isinstance(rows, list) else list(rows)
+        if not rows:
+            return {"count": 0, "topic": self._topic}
+        table: Any = part_from_rows(rows)  # plain numeric rows: straight into C arrays
+        items = None
+        if table is None:
+            with gc_paused():  # the caller's rows are many small objects; we make no cycles
+                table = _batch_table(rows)
+                items = None if table is not None else self._validate_rows(rows)
+        if self._buf.count + len(rows) >= self._buf.threshold:
+            self._manager._slow_path(self, len(rows))
+        if table is not None:
+            self._buf.add_table(table)
+        else:
+            self._buf.add_rows(items)
+        return {"count": len(rows), "topic": self._topic}
+
+    def _validate_rows(self, rows: Sequence[Any]) -> list:
+        items = []
+        for i, row in enumerate(rows):
+            if not isinstance(row, dict):
+                raise FieldTypeError(
+                    f"track {self._topic!r}: append_batch row {i} must be a dict, "
+                    f"got {type(row).__name__}")
+            fields = dict(row)
+            ts = check_ts(self._topic, fields.pop(TS, MISSING))
+            items.append((ts, normalize_fields(self._topic, fields)))
+        return items
+
+    def flush(self) -> "TrackBuilder":
+        """Write this topic's buffered rows as one segment now. Return self."""
+        self._manager._flush_builder(self)
+        return self
+
+    def read_table(self, start_timestamp: Optional[float] = None,
+                   end_timestamp: Optional[float] = None, *,
+                   columns: Optional[Sequence[str]] = None) -> pa.Table:
+        """Flush this topic, then return its rows in the range as a pyarrow.Table."""
+        if self._buf.pending:
+            self.flush()
+        return reader.read_range(self._dir, _bound(start_timestamp), _bound(end_timestamp),
+                                 columns)
+
+    def read(self, start_timestamp: Optional[float] = None,
+             end_timestamp: Optional[float] = None, columns: Optional[Sequence[str]] = None,
+             format: str = "json") -> Any:
+        """Return entries with start <= _ts <= end, sorted by `_ts`, in the given format.
+
+        Formats: json, jsonl, parquet, mocap, arrow, numpy.
+
+        Buffered rows of this topic are flushed first, so a read sees every append before it.
+        """
+        formats.check_format(format)
+        table = self.read_table(start_timestamp, end_timestamp, columns=columns)
+        return formats.render(table, format, self._topic)
+
+    def list_entries(self) -> list:
+        """Return every entry as a dict (the json format's entries)."""
+        return self.read(format="json")["entries"]
+
+    def slice(self, start_timestamp: Optional[float] = None,
+              end_timestamp: Optional[float] = None) -> "TrackSlice":
+        """Return a lazy, sized, iterable view of entries in [start, end]."""
+        return TrackSlice(self, start_timestamp, end_timestamp)
+
+    def find_by_time(self, timestamp: float) -> Optional[dict]:
+        """Return the last entry with `_ts` <= timestamp, or None."""
+        return self.slice().find_by_time(timestamp)
+
+
+def _bound(value: Optional[float]) -> Optional[float]:
+    return None if value is None else float(value)
+
+
+class TrackSlice:
+    """Entries of a time range, loaded on first use; floor-match lookups by time."""
+
+    def __init__(self, builder: TrackBuilder, start: Optional[float], end: Optional[float]):
+        """Remember the range; nothing is read until first use."""
+        self._builder = builder
+        self._start, self._end = start, end
+        self._entries: Optional[list] = None
+        self._stamps: list = []
+
+    def _load(self) -> list:
+        if self._entries is None:
+            self._entries = self._builder.read(self._start, self._end, format="json")["entries"]
+            self._stamps = [e[TS] for e in self._entries]
+        return self._entries
+
+    def __iter__(self) -> Iterator[dict]:
+        """Iterate over entries in `_ts` order."""
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        """Return the number of entries."""
+        return len(self._load())
+
+    def __getitem__(self, index: int) -> dict:
+        """Return the entry at a position."""
+        return self._load()[index]
+
+    def __repr__(self) -> str:
+        """Show topic and range."""
+        return (f"TrackSlice(topic={self._builder.topic!r}, start={self._start}, "
+                f"end={self._end})")
+
+    def find_by_time(self, timestamp: float) -> Optional[dict]:
+        """Return the last entry with `_ts` <= timestamp (floor match), or None."""
+        self._load()
+        i = bisect.bisect_right(self._stamps, float(timestamp))
+        return self._entries[i - 1] if i else None
+
+    def findByTime(self, timestamp: Union[float, list]) -> Union[dict, list]:  # noqa: N802
+        """Floor-match like ml-dash: a list gives a list; no match raises NotFoundError."""
+        if isinstance(timestamp, list):
+            return [self.findByTime(t) for t in timestamp]
+        entry = self.find_by_time(timestamp)
+        if entry is None:
+            first = self._stamps[0] if self._stamps else None
+            raise NotFoundError(
+                f"track {self._builder.topic!r}: no entry with _ts <= {timestamp} "
+                f"(earliest: {first})")
+        return entry
+
+
+_FAST_TS_TYPES = frozenset((float, int))
+
+
+def _column_array(topic: str, name: str, values: Any) -> pa.Array:
+    if isinstance(values, np.ndarray) and values.ndim == 2 and values.dtype.kind in "biuf":
+        flat = pa.array(values.reshape(-1))
+        arr: Any = pa.FixedSizeListArray.from_arrays(flat, values.shape[1])
+    elif isinstance(values, (pa.Array, pa.ChunkedArray)):
+        arr = values
+    elif isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "biufUS":
+        arr = pa.array(values)
+    else:
+        arr, is_json = schema.build_column([normalize_fields(topic, {name: v})[name]
+                                           for v in values])
+        if is_json:
+            raise FieldTypeError(f"track {topic!r}: column {name!r} mixes types; append rows "
+                                 "as dicts to store it as JSON text")
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    kind = schema.normalize_type(arr.type)
+    if kind is None:
+        raise FieldTypeError(f"track {topic!r}: column {name!r} has unsupported type {arr.type}")
+    return arr if arr.type == kind else arr.cast(kind)
+
+
+def _columns_table(topic: str, columns: Union[dict, pa.Table]) -> pa.Table:
+    """Validate columns (dict of arrays or a Table) and return a buffer table."""
+    if isinstance(columns, pa.Table):
+        columns = {name: columns.column(name) for name in columns.column_names}
+    if TS not in columns:
+        raise TimestampError(f"track {topic!r}: append_batch columns need a {TS!r} column")
+    ts = columns[TS]
+    ts = ts.to_numpy() if isinstance(ts, (pa.Array, pa.ChunkedArray)) else np.asarray(ts)
+    if ts.dtype.kind not in "iuf" or ts.ndim != 1:
+        raise TimestampError(f"track {topic!r}: _ts column must hold numbers, got {ts.dtype}")
+    ts = ts.astype(np.float64)
+    if not np.isfinite(ts).all():
+        raise TimestampError(f"track {topic!r}: _ts column must be finite (no NaN/inf)")
+    arrays = [pa.array(ts)]
+    fields = [pa.field(TS, pa.float64(), nullable=False)]
+    for name, values in columns.items():
+        if name == TS:
+            continue
+        arr = _column_array(topic, name, values)
+        if len(arr) != len(ts):
+            raise FieldTypeError(f"track {topic!r}: column {name!r} has {len(arr)} values, "
+                                 f"_ts has {len(ts)}")
+        arrays.append(arr)
+        fields.append(pa.field(name, arr.type))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _batch_table(rows: list) -> Optional[pa.Table]:
+    """Build a table straight from plain dict rows, or None to take the per-row path."""
+    if set(map(type, rows)) != {dict}:
+        return None
+    if not _FAST_TS_TYPES.issuperset(map(type, [r.get(TS) for r in rows])):
+        return None
+    table = schema.table_from_ts_rows(rows)
+    if table is None:
+        return None
+    ts = table.column(0)
+    if ts.null_count or not np.isfinite(ts.to_numpy()).all():
+        return None
+    return table

@@ -1,0 +1,238 @@
+"""Experiment: one prefix under dash_root; ``.run`` context, open/close, status file, atexit."""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import socket
+import threading
+import time
+import weakref
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from ml_dash_ros.errors import StoreError
+from ml_dash_ros.tracks import layout
+from ml_dash_ros.tracks.flusher import BufferSettings, Flusher
+from ml_dash_ros.tracks.manager import TracksManager
+from ml_dash_ros.tracks.metrics import MetricsManager
+from ml_dash_ros.tracks.params import ParametersBuilder
+from ml_dash_ros.tracks.segments import atomic_write_bytes
+
+_log = logging.getLogger(__name__)
+_open_experiments: "weakref.WeakSet[Experiment]" = weakref.WeakSet()
+STATUS_FILE = "experiment.json"
+_NEW, _OPEN, _CLOSED = "new", "open", "closed"
+
+
+def _now() -> str:
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1e3):03d}Z"
+
+
+class RunContext:
+    """``exp.run``: a context manager that opens the experiment and closes it on exit."""
+
+    def __init__(self, experiment: "Experiment") -> None:
+        """Bind to an experiment."""
+        self._exp = experiment
+
+    def start(self) -> "Experiment":
+        """Open the experiment and return it."""
+        return self._exp.open()
+
+    def complete(self) -> None:
+        """Close with status completed."""
+        self._exp.close(status="completed")
+
+    def fail(self, error: Optional[str] = None) -> None:
+        """Close with status failed."""
+        self._exp.close(status="failed", error=error)
+
+    def __enter__(self) -> "Experiment":
+        """Open the experiment and return it."""
+        return self._exp.open()
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        """Flush and close; status failed with the exception text if the body raised."""
+        if exc_type is None:
+            self._exp.close(status="completed")
+            return False
+        try:
+            self._exp.close(status="failed", error=f"{exc_type.__name__}: {exc}")
+        except Exception as cleanup:  # the body's exception wins; the cleanup one is a note
+            message = f"closing {self._exp.prefix!r} also failed: {cleanup}"
+            if hasattr(exc, "add_note"):
+                exc.add_note(message)
+            _log.error(message)
+        return False
+
+
+class Experiment:
+    """A recording under ``{dash_root}/{prefix}``: tracks, metrics and params."""
+
+    def __init__(self, prefix: Optional[str] = None, *,
+                 dash_root: Union[str, os.PathLike] = ".dash",
+                 flush_interval: Optional[float] = None, batch_size: Optional[int] = None,
+                 max_buffer_rows: Optional[int] = None,
+                 block_timeout: Optional[float] = None) -> None:
+        """Describe an experiment; nothing touches the disk until it is opened."""
+        prefix = prefix if prefix is not None else os.environ.get("DASH_PREFIX")
+        self.prefix: str = prefix  # type: ignore[assignment]
+        self.dash_root = Path(dash_root).expanduser().absolute()
+        self.path: Path = layout.prefix_dir(self.dash_root, prefix)  # validates the prefix
+        self._settings = BufferSettings.resolve(flush_interval, batch_size, max_buffer_rows,
+                                                block_timeout)
+        self._state = _NEW
+        self._accepting = False
+        self._state_lock = threading.RLock()
+        self._started_at: Optional[str] = None
+        self._tracks = TracksManager(self, "tracks")
+        self._metrics = MetricsManager(self)
+        self._params = ParametersBuilder(self)
+        self._flusher = Flusher(self._settings, self._all_builders, self._flush_one,
+                                self._notify_written)
+
+    def __repr__(self) -> str:
+        """Show prefix, root and state."""
+        return f"Experiment(prefix={self.prefix!r}, dash_root={str(self.dash_root)!r}, " \
+               f"state={self._state!r})"
+
+    # lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def run(self) -> RunContext:
+        """Context manager: ``with Experiment(...).run as exp:``."""
+        return RunContext(self)
+
+    @property
+    def is_open(self) -> bool:
+        """True between open() and close()."""
+        return self._state == _OPEN
+
+    @property
+    def settings(self) -> BufferSettings:
+        """The resolved buffering settings."""
+        return self._settings
+
+    def open(self) -> "Experiment":
+        """Create the prefix directory, mark it running and start the flusher. Return self."""
+        with self._state_lock:
+            if self._state == _OPEN:
+                return self
+            try:
+                (self.path / "tracks").mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise StoreError(f"cannot create {self.path}: {err.strerror or err}") from err
+            self._started_at = _now()
+            self._write_status("running", None)
+            self._state = _OPEN
+            self._accepting = True
+            self._flusher.start()
+            _open_experiments.add(self)
+        return self
+
+    def _ensure_open(self) -> None:
+        if self._state == _NEW:
+            with self._state_lock:
+                if self._state == _NEW:
+                    self.open()
+
+    def close(self, status: str = "completed", error: Optional[str] = None) -> None:
+        """Flush everything, compact, release locks and record the status (idempotent).
+
+        If flushing fails, StoreError is raised and the experiment stays open with its rows
+        buffered; call close() again once the cause is fixed.
+        """
+        with self._state_lock:
+            if self._state != _OPEN:
+                return
+            self._flush_all()  # raises with everything still open and buffered
+            self._accepting = False
+            for manager in self._managers():
+                manager._stop_accepting()
+            self._flusher.stop()
+            try:
+                self._flush_all()
+            except StoreError:
+                self._accepting = True
+                self._flusher.start()
+                raise
+            for manager in self._managers():
+                manager._finish(compact=True)
+            self._state = _CLOSED
+            _open_experiments.discard(self)
+            self._write_status(status, error)
+
+    def _managers(self) -> list:
+        return [self._tracks, self._metrics._tracks]
+
+    def _all_builders(self) -> list:
+        return self._tracks.builders() + self._metrics._tracks.builders()
+
+    def _total_buffered(self) -> int:
+        return sum(b._buf.pending for b in self._all_builders())
+
+    def _flush_one(self, builder) -> None:
+        builder._manager._flush_builder(builder)
+
+    def _notify_written(self) -> None:
+        for manager in self._managers():
+            manager._notify()
+
+    def _flush_all(self) -> None:
+        self._tracks.flush()
+        self._metrics.flush()
+
+    def _write_status(self, status: str, error: Optional[str]) -> None:
+        doc: dict[str, Any] = {
+            "prefix": self.prefix, "status": status, "error": error,
+            "started_at": self._started_at,
+            "ended_at": None if status == "running" else _now(),
+            "pid": os.getpid(), "host": socket.gethostname(),
+        }
+        atomic_write_bytes(self.path / STATUS_FILE, json.dumps(doc, indent=2).encode("utf-8"))
+
+    def status(self) -> dict:
+        """Return the content of ``experiment.json`` ({} if never opened)."""
+        try:
+            return json.loads((self.path / STATUS_FILE).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+
+    # data ----------------------------------------------------------------------------------
+
+    @property
+    def tracks(self) -> TracksManager:
+        """Timestamped tracks: ``exp.tracks("robot").append(q=[...], _ts=1.5)``.
+
+        Reading never opens the experiment; the first append opens it if needed.
+        """
+        return self._tracks
+
+    @property
+    def metrics(self) -> MetricsManager:
+        """Step-indexed metrics: ``exp.metrics("train").log(loss=0.5)``."""
+        return self._metrics
+
+    @property
+    def params(self) -> ParametersBuilder:
+        """Parameters: ``exp.params.set(lr=1e-3)``, ``exp.params.get()``."""
+        return self._params
+
+    def flush(self) -> "Experiment":
+        """Write all buffered tracks and metrics now. Return self."""
+        self._flush_all()
+        return self
+
+
+@atexit.register
+def _close_at_exit() -> None:
+    """Flush and close experiments still open at interpreter exit."""
+    for exp in list(_open_experiments):
+        try:
+            exp.close(status="completed")
+        except Exception as err:  # report; nothing else can be done this late
+            _log.error("could not close %r at exit: %s", exp.prefix, err)

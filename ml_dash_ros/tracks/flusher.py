@@ -1,0 +1,152 @@
+"""Buffer settings and the one background flusher thread per Experiment.
+
+Settings come from constructor arguments, else environment variables, else defaults:
+
+============================  ==============================  =========
+argument                      environment variable            default
+============================  ==============================  =========
+``flush_interval`` (s)        ``ML_DASH_FLUSH_INTERVAL``       5.0
+``batch_size`` (rows)         ``ML_DASH_TRACK_BATCH_SIZE``     100000
+``max_buffer_rows`` (rows)    ``ML_DASH_MAX_BUFFER_ROWS``      200000
+``block_timeout`` (s)         ``ML_DASH_BLOCK_TIMEOUT``        60.0
+============================  ==============================  =========
+
+A topic is written when it holds ``batch_size`` rows or its oldest row has waited
+``flush_interval`` seconds. When all topics together hold ``max_buffer_rows`` rows, ``append``
+blocks until the flusher has written (back-pressure); if the store keeps failing for
+``block_timeout`` seconds, ``append`` raises StoreError instead of hanging. Nothing is dropped.
+
+``batch_size`` was 10000 until the array-backed buffer: a buffered row of numbers now takes
+8 bytes per value (100000 rows of the 7-joint robot row: about 18 MB), and fewer, larger
+segments cost less to write and need no rewrite at close (see ``segments``). Rows that do
+not fit the array buffer (sparse fields, None, nested lists) take about 5x more memory.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from ml_dash_ros.errors import ConfigError, StoreError
+
+_log = logging.getLogger(__name__)
+
+
+def _setting(value: Optional[float], env: str, default: float, cast: type, name: str) -> float:
+    source = f"argument {name}"
+    if value is None:
+        raw = os.environ.get(env)
+        if raw is None or raw.strip() == "":
+            return cast(default)
+        source = f"environment variable {env}"
+        try:
+            value = cast(float(raw)) if cast is int else cast(raw)
+        except ValueError:
+            raise ConfigError(f"{source}: expected a positive number, got {raw!r}") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ConfigError(f"{source}: expected a positive number, got {value!r}")
+    return cast(value)
+
+
+@dataclass(frozen=True)
+class BufferSettings:
+    """Resolved buffering settings of one Experiment."""
+
+    flush_interval: float = 5.0
+    batch_size: int = 100_000
+    max_buffer_rows: int = 200_000
+    block_timeout: float = 60.0
+
+    @classmethod
+    def resolve(cls, flush_interval: Optional[float] = None, batch_size: Optional[int] = None,
+                max_buffer_rows: Optional[int] = None,
+                block_timeout: Optional[float] = None) -> "BufferSettings":
+        """Combine arguments, environment variables and defaults."""
+        d = cls()
+        return cls(
+            flush_interval=_setting(flush_interval, "ML_DASH_FLUSH_INTERVAL", d.flush_interval,
+                                    float, "flush_interval"),
+            batch_size=_setting(batch_size, "ML_DASH_TRACK_BATCH_SIZE", d.batch_size, int,
+                                "batch_size"),
+            max_buffer_rows=_setting(max_buffer_rows, "ML_DASH_MAX_BUFFER_ROWS",
+                                     d.max_buffer_rows, int, "max_buffer_rows"),
+            block_timeout=_setting(block_timeout, "ML_DASH_BLOCK_TIMEOUT", d.block_timeout,
+                                   float, "block_timeout"),
+        )
+
+    @property
+    def threshold(self) -> int:
+        """Buffered rows per topic at which append takes the slow path."""
+        return min(self.batch_size, self.max_buffer_rows)
+
+
+class Flusher:
+    """A daemon thread that writes due topics; woken early by a full batch."""
+
+    def __init__(self, settings: BufferSettings, builders: Callable[[], list],
+                 flush: Callable, on_written: Callable[[], None]) -> None:
+        """Set up the thread; ``flush(builder)`` writes one topic, raising StoreError."""
+        self._settings = settings
+        self._builders = builders
+        self._flush = flush
+        self._on_written = on_written
+        self._wake = threading.Event()
+        self._stop = False
+        self._thread: Optional[threading.Thread] = None
+
+    def start(self) -> None:
+        """Start the thread (idempotent)."""
+        if self._thread is None or not self._thread.is_alive():
+            self._stop = False
+            self._thread = threading.Thread(target=self._run, name="ml-dash-flusher",
+                                            daemon=True)
+            self._thread.start()
+
+    def wake(self) -> None:
+        """Ask the thread to look at the buffers now."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Stop the thread and wait for it (idempotent)."""
+        self._stop = True
+        self._wake.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join()
+        self._thread = None
+
+    def _tick(self) -> float:
+        return max(0.01, min(0.5, self._settings.flush_interval / 4))
+
+    def _run(self) -> None:
+        while not self._stop:
+            self._wake.wait(self._tick())
+            self._wake.clear()
+            if self._stop:
+                break
+            self.flush_due()
+
+    def flush_due(self) -> None:
+        """Write every topic that is due; keep failures for the next flush()/close()."""
+        now = time.monotonic()
+        s = self._settings
+        for builder in self._builders():
+            buf = builder._buf
+            n = buf.count
+            if n == 0 or now < buf.retry_at:
+                continue
+            waited = buf.since is not None and now - buf.since >= s.flush_interval
+            if n >= s.batch_size or waited:
+                try:
+                    self._flush(builder)
+                except StoreError as err:
+                    buf.retry_at = time.monotonic() + min(5.0, max(0.2, s.flush_interval))
+                    _log.warning("background flush failed, rows kept: %s", err)
+                except Exception:  # never let the thread die; the error is kept on the buffer
+                    _log.exception("background flush of %r failed", builder.topic)
+                    buf.retry_at = time.monotonic() + 1.0
+                finally:
+                    self._on_written()

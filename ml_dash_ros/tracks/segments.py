@@ -1,0 +1,256 @@
+"""Atomic segment writes, compaction, and the per-topic writer lock.
+
+Compaction (at close) merges a topic's live segments into one sorted file. It is skipped
+when the segments already are a few large files: at most ``COMPACT_MAX_FILES`` of them,
+``COMPACT_MIN_ROWS`` rows each on average, one schema, and disjoint, increasing `_ts`
+ranges in write order (so no same-`_ts` rows to combine). Rewriting them would only cost
+a full decode and encode of the track.
+
+Files are written with zstd, BYTE_STREAM_SPLIT for doubles, ``ROW_GROUP_ROWS`` = 4096 rows
+per row group (was 16384: a time-window read decodes whole row groups, and list columns
+decode at ~50 ns per row) and min/max statistics for `_ts` only (the column reads prune
+by; other columns' statistics only grew the footers every read parses).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from typing import Optional
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ml_dash_ros.errors import StoreError, TopicBusyError
+from ml_dash_ros.tracks import layout, reader, schema
+
+ROW_GROUP_ROWS = 4096
+COMPRESSION = "zstd"
+COMPRESSION_LEVEL = 3
+LOCK_NAME = ".writer.lock"
+COMPACT_MAX_FILES = 16
+COMPACT_MIN_ROWS = 65_536
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write a small file atomically: temporary name, fsync, rename, fsync directory."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    except OSError as err:
+        _unlink_quietly(tmp)
+        raise StoreError(f"cannot write {path}: {err.strerror or err}") from err
+
+
+def _unlink_quietly(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _leaf_paths(name: str, t: pa.DataType) -> tuple[list, bool]:
+    """Return the Parquet column paths of a field and whether its leaves are doubles."""
+    path = name
+    while pa.types.is_list(t):
+        path += ".list.element"
+        t = t.value_type
+    return [path], t == pa.float64()
+
+
+def write_options(table_schema: pa.Schema) -> dict:
+    """Return pq.ParquetWriter options: zstd, BYTE_STREAM_SPLIT for doubles, dict otherwise."""
+    split, dictionary = [], []
+    for field in table_schema:
+        paths, is_double = _leaf_paths(field.name, field.type)
+        (split if is_double else dictionary).extend(paths)
+    return dict(
+        compression=COMPRESSION, compression_level=COMPRESSION_LEVEL,
+        use_byte_stream_split=split or False, use_dictionary=dictionary or False,
+        write_statistics=[schema.TS],  # the reader prunes by `_ts` only; smaller footers
+    )
+
+
+def _tmp_path(directory: Path, name: str) -> Path:
+    return directory / f".{name}.{os.getpid()}.tmp"
+
+
+def write_segment(directory: Path, seq: int, table: pa.Table, *, compacted: bool = False) -> Path:
+    """Write one sorted table as an immutable segment; atomic under crashes."""
+    name = layout.segment_name(seq, compacted)
+    final, tmp = directory / name, _tmp_path(directory, name)
+    try:
+        with pq.ParquetWriter(tmp, table.schema, **write_options(table.schema)) as writer:
+            writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+        _fsync_file(tmp)
+        os.rename(tmp, final)
+        _fsync_dir(directory)
+    except OSError as err:
+        _unlink_quietly(tmp)
+        raise StoreError(
+            f"cannot write segment {final}: {err.strerror or err}; rows stay buffered"
+        ) from err
+    return final
+
+
+def _write_rechunked(writer: pq.ParquetWriter, tables) -> None:
+    """Write tables as row groups of exactly ROW_GROUP_ROWS rows (the last may be shorter)."""
+    pending: list = []
+    rows = 0
+    for table in tables:
+        pending.append(table)
+        rows += table.num_rows
+        if rows >= ROW_GROUP_ROWS:
+            whole = pa.concat_tables(pending)
+            full = rows - rows % ROW_GROUP_ROWS
+            writer.write_table(whole.slice(0, full), row_group_size=ROW_GROUP_ROWS)
+            pending, rows = [whole.slice(full)], rows - full
+    if rows:
+        writer.write_table(pa.concat_tables(pending), row_group_size=ROW_GROUP_ROWS)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class WriterLock:
+    """An exclusive flock on ``topic=…/.writer.lock``; the kernel drops it if we die."""
+
+    def __init__(self, directory: Path, topic: str, prefix: str) -> None:
+        """Take the lock or raise TopicBusyError naming the topic, prefix and lock file."""
+        self.path = directory / LOCK_NAME
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            self._fd: Optional[int] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            raise StoreError(f"cannot create {self.path}: {err.strerror or err}") from err
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._fd)
+            self._fd = None
+            raise TopicBusyError(
+                f"track {topic!r} of prefix {prefix!r} is being written by another writer "
+                f"(lock held on {self.path}); use another topic or prefix, or close that writer"
+            ) from None
+
+    def release(self) -> None:
+        """Release the lock (idempotent)."""
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor drops the flock
+            self._fd = None
+
+
+def recover(directory: Path) -> int:
+    """Remove temporaries and compaction leftovers; return the next sequence number.
+
+    Call only while holding the writer lock.
+    """
+    for name in os.listdir(directory):
+        if name.startswith(".seg-") and name.endswith(".tmp"):
+            _unlink_quietly(directory / name)
+    segments = layout.scan_segments(directory)
+    live = set(layout.live_segments(segments))
+    for seg in segments:
+        if seg not in live:
+            _unlink_quietly(seg.path)
+    return max((s.seq for s in segments), default=0) + 1
+
+
+def already_compact(infos: list) -> bool:
+    """Return True if segments (in write order) are few, large, disjoint, of one schema."""
+    if len(infos) > COMPACT_MAX_FILES:
+        return False
+    if sum(i.num_rows for i in infos) < COMPACT_MIN_ROWS * len(infos):
+        return False
+    first = _shape(infos[0].schema)
+    return all(_shape(i.schema) == first for i in infos) and all(
+        a.ts_max < b.ts_min for a, b in zip(infos, infos[1:]))
+
+
+def _shape(table_schema: pa.Schema) -> list:
+    return [(f.name, schema.field_kind(f)) for f in table_schema]
+
+
+def compact(directory: Path) -> Optional[Path]:
+    """Merge all live segments into one sorted file, then delete the inputs.
+
+    Call only while holding the writer lock. A crash at any point leaves data that reads
+    back identically: the output is renamed into place before any input is removed, and
+    readers ignore inputs a newer compacted file holds.
+    """
+    found = layout.scan_segments(directory)
+    segments = layout.live_segments(found)
+    for seg in set(found).difference(segments):  # leftovers of a crashed compaction
+        _unlink_quietly(seg.path)
+    if len(segments) <= 1:
+        return None
+    infos = [reader.file_info(s.path) for s in segments]
+    if already_compact(infos):
+        return None
+    seq = segments[-1].seq
+    name = layout.segment_name(seq, compacted=True)
+    final, tmp = directory / name, _tmp_path(directory, name)
+    target, kinds = schema.unified_schema([i.schema for i in infos])
+    try:
+        with pq.ParquetWriter(tmp, target, **write_options(target)) as writer:
+            _write_rechunked(writer, reader.iter_merged(infos, kinds))
+        _fsync_file(tmp)
+        os.rename(tmp, final)
+        _fsync_dir(directory)
+    except OSError as err:
+        _unlink_quietly(tmp)
+        raise StoreError(f"cannot compact into {final}: {err.strerror or err}") from err
+    for seg in segments:
+        if seg.path != final:
+            _unlink_quietly(seg.path)
+    _fsync_dir(directory)
+    return final
+
+
+class TopicWriter:
+    """Writes one topic's segments: holds its writer lock and the next sequence number."""
+
+    def __init__(self, directory: Path, topic: str, prefix: str) -> None:
+        """Take the topic's writer lock, clean crash leftovers and find the next seq."""
+        self.directory = directory
+        self._lock = WriterLock(directory, topic, prefix)
+        try:
+            self.next_seq = recover(directory)
+        except OSError as err:
+            self._lock.release()
+            raise StoreError(f"cannot scan {directory}: {err.strerror or err}") from err
+        self.wrote = False
+
+    def write(self, table: pa.Table) -> Path:
+        """Write a sorted, unique-`_ts` table as the next segment."""
+        path = write_segment(self.directory, self.next_seq, table)
+        self.next_seq += 1
+        self.wrote = True
+        return path
+
+    def compact(self) -> Optional[Path]:
+        """Compact this topic's segments into one file."""
+        return compact(self.directory)
+
+    def release(self) -> None:
+        """Release the writer lock."""
+        self._lock.release()
