@@ -8,9 +8,11 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from typing import Callable
 
 import rclpy
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.node import Node
 
 from ml_dash_ros.errors import MlDashRosError
 
@@ -29,10 +31,40 @@ def make_executor(context=None):
     return EventsExecutor(context=context)
 
 
-def spin(executor) -> None:
-    """Dispatch callbacks until the context shuts down (SIGINT / SIGTERM)."""
-    while rclpy.ok():
-        executor.spin_once(timeout_sec=0.1)
+# A dispatch error in the executor itself (not in our callbacks, which count their own errors)
+# is logged and spinning goes on: stopping would end the recording. rclpy 9.1.2's EventsExecutor
+# has been seen to raise "Unable to convert call argument '0' to Python object" once, under
+# load. After this many such errors the recorder moves its node to the single-threaded executor.
+MAX_EXECUTOR_ERRORS = 10
+
+
+def spin(executor, node: Node, ok: Callable[[], bool] = rclpy.ok):
+    """Dispatch callbacks until ``ok()`` is false (SIGINT / SIGTERM); return the executor used.
+
+    Errors raised by ``executor.spin_once`` are logged and counted in ``node.executor_errors``;
+    after ``MAX_EXECUTOR_ERRORS`` of them the node moves to a ``SingleThreadedExecutor``.
+    """
+    while ok():
+        try:
+            executor.spin_once(timeout_sec=0.1)
+        except (KeyboardInterrupt, ExternalShutdownException):
+            raise
+        except Exception as err:  # noqa: BLE001 - any executor failure must not end the recording
+            if not ok():
+                return executor  # raced with shutdown: nothing left to dispatch
+            node.executor_errors += 1
+            node.get_logger().error(
+                f"executor error {node.executor_errors} (recording goes on): "
+                f"{type(err).__name__}: {err}")
+            if node.executor_errors == MAX_EXECUTOR_ERRORS and \
+                    not isinstance(executor, SingleThreadedExecutor):
+                node.get_logger().warning(
+                    f"{MAX_EXECUTOR_ERRORS} executor errors: switching to the "
+                    f"single-threaded executor (set {EXECUTOR_ENV}=single to start with it)")
+                executor.remove_node(node)
+                executor = SingleThreadedExecutor(context=node.context)
+                executor.add_node(node)
+    return executor
 
 
 def main(args: list[str] | None = None) -> int:
@@ -46,7 +78,7 @@ def main(args: list[str] | None = None) -> int:
         node = RecorderNode()
         executor = make_executor()
         executor.add_node(node)
-        spin(executor)
+        spin(executor, node)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     except MlDashRosError as err:

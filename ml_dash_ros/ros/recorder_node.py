@@ -47,6 +47,8 @@ class RecorderNode(Node):
                                                      latched=self._is_latched(topic))
                           for topic in self.config.topics}
         self._skipped: dict[str, str] = {}
+        # Errors the executor raised while dispatching (counted by recorder_main.spin).
+        self.executor_errors = 0
         self._reported: set[str] = set()
         self._last_received: dict[str, int] = {}
         self._last_status = time.monotonic()
@@ -95,7 +97,8 @@ class RecorderNode(Node):
     def _write_stats(self, experiment: Experiment) -> None:
         stats = {"node": self.get_fully_qualified_name(), "config": self.config.source,
                  "prefix": self.prefix, "episode": self.episode, "started": self._started,
-                 "stopped": time.time(), "topics": self.status_rows(experiment)}
+                 "stopped": time.time(), "executor_errors": self.executor_errors,
+                 "topics": self.status_rows(experiment)}
         target = Path(experiment.path) / STATS_FILE
         tmp = target.with_name("." + STATS_FILE + ".tmp")
         tmp.write_text(json.dumps(stats, indent=2, sort_keys=True))
