@@ -24,8 +24,10 @@ def stamp_seconds(stamp: Any) -> float:
 
 def numbers(values: Any) -> list:
     """Return a sequence of numbers (list, array.array, numpy array) as a plain list."""
-    tolist = getattr(values, "tolist", None)
-    return tolist() if tolist is not None else list(values)
+    try:
+        return values.tolist()
+    except AttributeError:  # a list or tuple
+        return list(values)
 
 
 def xyz(vector: Any) -> list[float]:
@@ -41,4 +43,5 @@ def xyzw(quaternion: Any) -> list[float]:
 def header_entry(msg: Any, fields: dict[str, Any]) -> Entry:
     """Return an Entry stamped from ``msg.header`` with ``frame_id`` as a template key."""
     header = msg.header
-    return Entry(fields, stamp_seconds(header.stamp), {"frame_id": header.frame_id})
+    stamp = header.stamp
+    return Entry(fields, stamp.sec + stamp.nanosec * 1e-9, {"frame_id": header.frame_id})

@@ -18,6 +18,13 @@ CONVERTERS: dict[str, Converter] = {
 }
 
 
+# Converters of many messages at once (columns), for bag imports; each gives the same values
+# as its per-message converter, or None for a batch it does not handle.
+COLUMN_CONVERTERS: dict[str, Callable[[list], Any]] = {
+    "sensor_msgs/msg/JointState": joint_state.columns,
+}
+
+
 def converter_for(type_name: str) -> Converter:
     """Return the built-in converter of ``type_name``, or generic introspection."""
     return CONVERTERS.get(type_name, generic.convert)

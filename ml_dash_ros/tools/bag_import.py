@@ -1,10 +1,17 @@
 """Import a rosbag2 recording (sqlite3 or MCAP directory, or a bare ``.mcap`` / ``.db3``).
 
 Messages go through what the live recorder uses: the mapping YAML, ``TopicPipeline``
-(converters, stamp policy, field renaming, ``_recv_ts``, track templates, on_change) and
-``exp.tracks(track).append(_ts=ts, **fields)``, with the bag's log time as receive time, so a
-bag and a live run of the same messages give the same tracks. ``/tf_static`` is a topic like
-any other here: when the mapping lists it, its transforms are written into the recording.
+(converters, stamp policy, field renaming, ``_recv_ts``, track templates, on_change) and the
+Track API, with the bag's log time as receive time, so a bag and a live run of the same
+messages give the same tracks. ``/tf_static`` is a topic like any other here: when the
+mapping lists it, its transforms are written into the recording.
+
+Speed: rows are queued per track as value tuples and handed over 2000 at a time
+(``TrackBuilder.append_rows``, same result as appending them one by one). A topic whose type
+has a column converter (JointState) and whose track no other topic can write is converted
+2000 messages at a time into numpy columns (``TopicPipeline.columns``); a batch that converter
+does not take (an empty array, a zero stamp, changing joint names) goes message by message.
+The cyclic GC is paused while streaming. See benchmarks/RESULTS.md.
 
 Bookkeeping: the counts go to ``recorder.json`` in the live node's shape (``topics`` ->
 received / entries / written / dropped / tracks / the pipeline's counters), plus the import's
@@ -30,18 +37,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Union
 
+import pyarrow as pa
+
 from ml_dash_ros.convert.pipeline import TopicPipeline
 from ml_dash_ros.errors import BagError, MlDashRosError, RecordingExistsError
 from ml_dash_ros.mapping import RecordConfig, load_config
 from ml_dash_ros.tracks import Experiment
 from ml_dash_ros.tracks import catalog as store
+from ml_dash_ros.tracks.formats import gc_paused
+from ml_dash_ros.tracks.segments import COMPACT_MIN_ROWS
 from ml_dash_ros.tools.inventory import RECORDER_FILE
 
 NODE_NAME = "ml-dash-ros import"
 PROGRESS_EVERY = 1000
 CHUNK_ROWS = 2000            # rows queued per track before one append_batch
-BATCH_ROWS = 50_000          # at least this many rows per segment (fewer files to compact)
+# Segments are cut by size, not time, and written by the background flusher while the bag
+# is decoded. Each holds at least the rows above which the store leaves segments as they are
+# (no rewrite at close: compaction was 30 % of an import), and about a sixteenth of the bag,
+# so a long bag still gives few files; at most MAX_BATCH_ROWS keeps memory bounded.
+MAX_BATCH_ROWS = 262_144
 BUFFER_ROWS = 500_000        # at least this many rows buffered in all (memory stays bounded)
+FLUSH_SECONDS = 600.0        # a time-based flush only for very slow imports
 TS = "_ts"
 Progress = Callable[[int, int], None]
 
@@ -58,6 +74,25 @@ class TopicImport:
     tracks: set = field(default_factory=set)
     skipped: str = ""
     first_error: str = ""
+
+
+@dataclass(slots=True)
+class _Chunk:
+    """Rows queued for one track: value tuples in the order of ``names``, then `_ts`."""
+
+    names: tuple
+    counts: TopicImport
+    rows: list
+
+
+@dataclass(slots=True)
+class _Batch:
+    """Decoded messages of one topic waiting to be converted in columns."""
+
+    pipeline: TopicPipeline
+    counts: TopicImport
+    msgs: list
+    times: list
 
 
 @dataclass(frozen=True)
@@ -95,15 +130,33 @@ def import_bag(path: Union[str, os.PathLike], config: Union[RecordConfig, str, o
     bag = Path(path).expanduser()
     prefix = prefix or config.experiment.prefix
     dash_root = Path(dash_root or config.experiment.dash_root).expanduser()
-    buffer = config.buffer
-    target = Experiment(prefix, dash_root=dash_root, flush_interval=buffer.flush_interval,
-                        batch_size=max(buffer.batch_size or 0, BATCH_ROWS),
-                        max_buffer_rows=max(buffer.max_buffer_rows or 0, BUFFER_ROWS))
+    target = _experiment(prefix, dash_root, config, messages=0)
     if store.is_experiment_dir(target.path):
         raise RecordingExistsError(f"{target.path} already holds a recording; an import only "
                                    "creates new ones: choose another prefix")
     with _open_bag(bag) as reader:
+        target = _experiment(prefix, dash_root, config, messages=_message_count(reader))
         return _Import(bag, reader, config, target, progress).run()
+
+
+def _experiment(prefix: str, dash_root: Path, config: RecordConfig, messages: int) -> Experiment:
+    """Return the import's Experiment, its segments sized for a bag of ``messages``.
+
+    The mapping's ``buffer`` settings are for live recording; an import keeps only its
+    ``max_buffer_rows`` (when larger than BUFFER_ROWS) and cuts segments by size alone.
+    """
+    batch = min(max(messages // 16, COMPACT_MIN_ROWS), MAX_BATCH_ROWS)
+    return Experiment(prefix, dash_root=dash_root, flush_interval=FLUSH_SECONDS,
+                      batch_size=batch,
+                      max_buffer_rows=max(config.buffer.max_buffer_rows or 0, BUFFER_ROWS,
+                                          2 * batch))
+
+
+def _message_count(reader: Any) -> int:
+    try:
+        return int(reader.message_count)
+    except Exception:  # a bag without counts in its metadata
+        return 0
 
 
 class _open_bag:
@@ -202,7 +255,8 @@ class _Import:
         self.topics = {t.topic: TopicImport() for t in config.topics}
         self.pipelines = {t.topic: TopicPipeline(t) for t in config.topics}
         self.messages = 0
-        self.pending: dict = {}    # track -> ([row, ...], TopicImport)
+        self.pending: dict = {}    # track -> _Chunk
+        self.batches: dict = {}    # topic -> _Batch, for topics converted in columns
         self.started = time.time()
 
     def run(self) -> ImportReport:
@@ -213,7 +267,8 @@ class _Import:
         clock = time.perf_counter()
         self.exp.open()
         try:
-            self._stream(wanted, typestore, total)
+            with gc_paused():  # millions of small acyclic objects: collection passes cost 6 %
+                self._stream(wanted, typestore, total)
             self.exp.tracks.flush()
         except BaseException as err:
             try:
@@ -248,56 +303,110 @@ class _Import:
     def _stream(self, wanted: list, typestore: Any, total: int) -> None:
         """Deserialize, convert and queue every message of the wanted connections."""
         deserialize = typestore.deserialize_cdr
-        skip, pending = self.skip, self.pending
-        routes = {c.id: (self.topics[c.topic], self.pipelines[c.topic].process) for c in wanted}
+        routes = {c.id: (self.topics[c.topic], self.pipelines[c.topic].entries, c.msgtype,
+                         c.id in self.skip, self._batch_for(c)) for c in wanted}
+        queue = self._queue
         progress, done = self.progress, 0
         if progress is not None:
             progress(0, total)
         for conn, stamp, raw in _messages(self.reader, wanted, self.bag):
             done += 1
-            if done % PROGRESS_EVERY == 0:
+            if not done % PROGRESS_EVERY:
                 self.messages = done
                 if progress is not None:
                     progress(done, total)
-            counts, process = routes[conn.id]
+            counts, entries, msgtype, skipped, batch = routes[conn.id]
             counts.received += 1
-            if conn.id in skip:
+            if skipped:
                 counts.undecodable += 1
                 continue
             try:
-                msg = deserialize(raw, conn.msgtype)
+                msg = deserialize(raw, msgtype)
             except Exception as err:  # a corrupt message is skipped and counted
                 counts.undecodable += 1
                 counts.first_error = counts.first_error or f"undecodable: {_text(err)}"
                 continue
-            for track, fields, ts in process(msg, stamp * 1e-9):
-                rows = pending.get(track)
-                if rows is None or rows[1] is not counts:  # keep order across topics
-                    if rows is not None:
-                        self._append(track)
-                    rows = pending[track] = ([], counts)
-                row = dict(fields)
-                row[TS] = ts
-                rows[0].append(row)
-                if len(rows[0]) >= CHUNK_ROWS:
-                    self._append(track)
+            if batch is not None:
+                batch.msgs.append(msg)
+                batch.times.append(stamp * 1e-9)
+                if len(batch.msgs) >= CHUNK_ROWS:
+                    self._convert_batch(batch)
+                continue
+            for track, names, values, ts in entries(msg, stamp * 1e-9):
+                queue(track, names, values + (ts,), counts)
         self.messages = done
         self._drain()
         if progress is not None:
             progress(done, total)
 
+    def _queue(self, track: str, names: tuple, row: tuple, counts: TopicImport) -> None:
+        """Queue one row; a chunk is a run of same-shaped rows from one topic (keeps order)."""
+        chunk = self.pending.get(track)
+        if chunk is None or chunk.names is not names or chunk.counts is not counts:
+            if chunk is not None:
+                self._append(track)
+            chunk = self.pending[track] = _Chunk(names, counts, [])
+        rows = chunk.rows
+        rows.append(row)
+        if len(rows) >= CHUNK_ROWS:
+            self._append(track)
+
+    def _batch_for(self, conn: Any) -> Optional["_Batch"]:
+        """Return the message queue of a topic converted in columns, or None.
+
+        Only for a type with a column converter, a track without a template that no other
+        mapped topic can write to (so no other rows need to interleave with its rows).
+        """
+        pipeline = self.pipelines[conn.topic]
+        if conn.id in self.skip or not pipeline.batchable(conn.msgtype):
+            return None
+        track = pipeline.config.track
+        for other in self.pipelines.values():
+            head = other.config.track.split("{", 1)[0]
+            if other is not pipeline and (other.config.track == track or (
+                    "{" in other.config.track and track.startswith(head))):
+                return None
+        batch = self.batches.get(conn.topic)
+        if batch is None:
+            batch = self.batches[conn.topic] = _Batch(pipeline, self.topics[conn.topic], [], [])
+        return batch
+
+    def _convert_batch(self, batch: "_Batch") -> None:
+        """Convert a topic's queued messages in columns (or one by one) and hand them over."""
+        msgs, times = batch.msgs, batch.times
+        batch.msgs, batch.times = [], []
+        counts = batch.counts
+        result = batch.pipeline.columns(msgs, times)
+        if result is not None:
+            track, names, cols, ts = result
+            if track in self.pending:
+                self._append(track)  # rows queued before these go first
+            columns = {TS: ts}
+            for name, col in zip(names, cols):
+                columns[name] = pa.array(col) if isinstance(col, list) else col
+            try:
+                self.exp.tracks(track).append_batch(columns)
+            except MlDashRosError:
+                pass  # all or none: one by one below counts only the bad rows
+            else:
+                counts.entries += len(msgs)
+                counts.tracks.add(track)
+                return
+        for msg, receive_time in zip(msgs, times):
+            for track, names, values, ts in batch.pipeline.entries(msg, receive_time):
+                self._queue(track, names, values + (ts,), counts)
+
     def _append(self, track: str) -> None:
         """Hand a track's queued rows to the Track API (as the live node's appends would)."""
-        rows, counts = self.pending.pop(track)
-        builder = self.exp.tracks(track)
+        chunk = self.pending.pop(track)
+        counts, builder = chunk.counts, self.exp.tracks(track)
         try:
-            builder.append_batch(rows)
+            builder.append_rows(chunk.names + (TS,), chunk.rows)
         except MlDashRosError:  # all or none: retry row by row to count only the bad ones
-            for row in rows:
-                fields = dict(row)
-                ts = fields.pop(TS)
+            for row in chunk.rows:
+                fields = dict(zip(chunk.names, row))
                 try:
-                    builder.append(_ts=ts, **fields)
+                    builder.append(_ts=row[-1], **fields)
                 except MlDashRosError as err:  # as the live node: count, keep going
                     counts.append_errors += 1
                     counts.first_error = counts.first_error or f"{track}: {_text(err)}"
@@ -305,11 +414,14 @@ class _Import:
                 counts.entries += 1
                 counts.tracks.add(track)
             return
-        counts.entries += len(rows)
+        counts.entries += len(chunk.rows)
         counts.tracks.add(track)
 
     def _drain(self) -> None:
-        """Append every queued row."""
+        """Append every queued message and row."""
+        for batch in self.batches.values():
+            if batch.msgs:
+                self._convert_batch(batch)
         for track in list(self.pending):
             self._append(track)
 

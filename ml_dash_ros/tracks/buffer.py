@@ -3,12 +3,13 @@
 The buffer is a list of parts, oldest first; appends go into the newest part, whose kind the
 first row of the part chooses:
 
-- ``ArrayPart`` (the common case): every field is a float, an int, a str, bytes or a bool, or
-  a non-empty list of floats or of ints. Numbers go straight into C arrays (``array('d')``,
-  ``array('q')``; a list of k numbers as k items), so a buffered row holds no Python objects
-  and the flush turns the arrays into Arrow columns without copying. Rows must keep the same
-  fields, types and list lengths and arrive with increasing ``_ts``. As in any double column,
-  ints and bools appended later inside a list of floats widen to double (schema rule 1).
+- ``ArrayPart`` (the common case): every field is a float, an int, a str, bytes or a bool, a
+  non-empty list of floats or of ints, or a non-empty list of str (joint names). Numbers go
+  straight into C arrays (``array('d')``, ``array('q')``; a list of k numbers as k items), so
+  a buffered row holds no Python number objects and the flush turns the arrays into Arrow
+  columns without copying. Rows must keep the same fields, types and list lengths and arrive
+  with increasing ``_ts``. As in any double column, ints and bools appended later inside a
+  list of floats widen to double (schema rule 1).
 - ``ColumnPart``: anything else (sparse fields, repeated or out-of-order ``_ts``, None, nested
   or ragged lists). ``_ts`` -> row index plus one growing Python list per field; an append at
   a ``_ts`` already in the part fills or overwrites that row (later non-None fields win).
@@ -23,6 +24,7 @@ from __future__ import annotations
 import threading
 import time
 from array import array
+from itertools import chain
 from typing import Any, Optional
 
 import numpy as np
@@ -34,6 +36,17 @@ _INF = float("inf")
 _INT64_MIN, _INT64_MAX = -(2 ** 63), 2 ** 63 - 1
 _MAX_OFFSET = 2 ** 31 - 1  # values per list chunk (int32 offsets)
 _PY_SCALARS = (str, bytes, bool)
+
+
+class TextList(int):
+    """The length k of a list-of-str field (e.g. joint names), kept as one Python list a row.
+
+    A subclass of int so that ``type(want) is int`` (a list of numbers in a C array) stays
+    false for it.
+    """
+
+
+_STR_ONLY = {str}
 
 
 class Misfit(Exception):
@@ -65,6 +78,10 @@ def array_spec(fields: dict) -> Optional[tuple]:
         elif kind is list or kind is tuple:
             if not value:
                 return None
+            if set(map(type, value)) == _STR_ONLY:
+                wants.append(TextList(len(value)))
+                codes.append("")
+                continue
             code = _number_kind(value[0])
             if code is None or any(_number_kind(item) != code for item in value):
                 return None
@@ -85,8 +102,11 @@ class ArrayPart:
     __slots__ = ("stamps", "last", "names", "wants", "codes", "cols", "adders", "sizes", "fill")
 
     def __init__(self, names: Optional[tuple] = None, wants: tuple = (),
-                 codes: tuple = ()) -> None:
-        """Start empty; with no names the part is a placeholder the next row replaces."""
+                 codes: tuple = (), appendable: bool = True) -> None:
+        """Start empty; with no names the part is a placeholder the next row replaces.
+
+        A part filled once by a batch is not ``appendable``: it needs no ``fill`` function.
+        """
         self.stamps = array("d")
         self.last = -_INF  # largest _ts so far; the append fast path needs _ts > last
         self.names = names
@@ -97,7 +117,7 @@ class ArrayPart:
             col.fromlist if type(want) is int else col.append
             for col, want in zip(self.cols, wants))
         self.sizes = tuple(want if type(want) is int else 1 for want in wants)
-        self.fill = _make_fill(wants, self.adders) if names else _no_fill
+        self.fill = _make_fill(wants, self.adders) if names and appendable else _no_fill
 
     def __len__(self) -> int:
         """Return the number of rows."""
@@ -115,7 +135,11 @@ class ArrayPart:
             return False
         try:
             for add, want, value in zip(self.adders, self.wants, fields.values()):
-                if type(value) is want:
+                if type(want) is TextList:   # a normalized row holds tuples
+                    if type(value) not in (list, tuple) or not _is_text_list(list(value), want):
+                        raise Misfit
+                    add(list(value))
+                elif type(value) is want:
                     add(value)
                 elif type(value) in (list, tuple) and len(value) == want:
                     add(list(value))
@@ -154,6 +178,10 @@ def _no_fill(values: Any) -> bool:
     return False
 
 
+def _is_text_list(value: Any, length: int) -> bool:
+    return type(value) is list and len(value) == length and set(map(type, value)) == _STR_ONLY
+
+
 def _checks(wants: tuple, env: dict) -> list:
     """Return one check per value ``v{i}``: its exact type, or the length of a list.
 
@@ -161,7 +189,10 @@ def _checks(wants: tuple, env: dict) -> list:
     """
     checks = []
     for i, want in enumerate(wants):
-        if type(want) is int:
+        if type(want) is TextList:
+            env["is_text_list"] = _is_text_list
+            checks.append(f"is_text_list(v{i}, {int(want)})")
+        elif type(want) is int:
             checks.append(f"len(v{i}) == {int(want)}")
         else:
             env[f"t{i}"] = want
@@ -229,7 +260,7 @@ def part_from_rows(rows: list) -> Optional["ArrayPart"]:
     spec = array_spec(fields)
     if spec is None:
         return None
-    part = ArrayPart(*spec)
+    part = ArrayPart(*spec, appendable=False)
     try:
         if not _make_fill_rows(part)(rows):
             return None
@@ -240,6 +271,67 @@ def part_from_rows(rows: list) -> Optional["ArrayPart"]:
         return None
     part.last = _INF  # filled once; never appended to
     return part
+
+
+def part_from_tuples(names: tuple, rows: list) -> Optional["ArrayPart"]:
+    """Fill an ArrayPart from value tuples in the order of ``names`` (one of them `_ts`).
+
+    The same rows as dicts would fill the same part through ``part_from_rows``; this checks
+    and copies them a column at a time instead of a field at a time. None when they would
+    not (names repeated, rows of another length, a value that does not fit): the caller then
+    takes the dict path, which decides exactly as ``append_batch`` does.
+    """
+    width = len(names)
+    if (not rows or len(set(names)) != width or names.count(schema.TS) != 1
+            or not all(type(name) is str for name in names)
+            or set(map(len, rows)) != {width}):
+        return None
+    at = names.index(schema.TS)
+    spec = array_spec({n: v for n, v in zip(names, rows[0]) if n != schema.TS})
+    if spec is None:
+        return None
+    columns = list(zip(*rows))
+    stamps = columns.pop(at)
+    if not _FAST_TS.issuperset(map(type, stamps)):
+        return None
+    part = ArrayPart(*spec, appendable=False)
+    try:
+        filled = [_column(values, want, code)
+                  for values, want, code in zip(columns, part.wants, part.codes)]
+        stamps = np.array(stamps, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):  # an int out of int64, a float in ints
+        return None
+    if any(col is None for col in filled) or not np.isfinite(stamps).all():
+        return None
+    part.cols, part.stamps = filled, stamps
+    part.last = _INF  # filled once; never appended to
+    return part
+
+
+_FAST_TS = frozenset((float, int))
+
+
+def _column(values: tuple, want: Any, code: str) -> Any:
+    """Return one column as ``fill`` would have built it (C numbers or a list), or None.
+
+    Numbers become numpy arrays, which ``to_table`` reads like the C arrays of appended rows.
+    """
+    if type(want) is TextList:        # lists of k str
+        if (set(map(type, values)) != {list} or set(map(len, values)) != {want}
+                or set(map(type, chain.from_iterable(values))) != _STR_ONLY):
+            return None
+        return list(values)
+    if type(want) is int:             # lists of k numbers: fromlist, as ``fill`` adds them
+        if set(map(type, values)) != {list} or set(map(len, values)) != {want}:
+            return None
+        col = array(code)
+        add = col.fromlist
+        for value in values:
+            add(value)
+        return col
+    if set(map(type, values)) != {want}:  # scalars of exactly one type
+        return None
+    return np.array(values, dtype=_DTYPES[code]) if code else list(values)
 
 
 def _list_column(flat: np.ndarray, n: int, k: int) -> Any:

@@ -12,7 +12,7 @@ import pyarrow as pa
 from ml_dash_ros.errors import FieldTypeError, NotFoundError, TimestampError
 from ml_dash_ros.tracks import formats, reader, schema
 from ml_dash_ros.tracks.formats import gc_paused
-from ml_dash_ros.tracks.buffer import TopicBuffer, part_from_rows
+from ml_dash_ros.tracks.buffer import TopicBuffer, part_from_rows, part_from_tuples
 from ml_dash_ros.tracks.values import MISSING, check_ts, normalize_fields
 
 if TYPE_CHECKING:
@@ -123,6 +123,22 @@ class TrackBuilder:
         else:
             self._buf.add_rows(items)
         return {"count": len(rows), "topic": self._topic}
+
+    def append_rows(self, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> dict:
+        """Buffer rows given as value tuples in the order of ``names`` (one of them `_ts`).
+
+        Same result, errors included, as ``append_batch([dict(zip(names, row)) ...])``;
+        faster for many rows of one shape (a bag import), which are checked column by column.
+        """
+        names = tuple(names)
+        rows = rows if isinstance(rows, list) else list(rows)
+        part = part_from_tuples(names, rows)
+        if part is None:
+            return self.append_batch([dict(zip(names, row)) for row in rows])
+        if self._buf.count + len(part) >= self._buf.threshold:
+            self._manager._slow_path(self, len(part))
+        self._buf.add_table(part)
+        return {"count": len(part), "topic": self._topic}
 
     def _validate_rows(self, rows: Sequence[Any]) -> list:
         items = []

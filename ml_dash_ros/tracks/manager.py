@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
     from ml_dash_ros.tracks.experiment import Experiment
 
 _log = logging.getLogger(__name__)
+FLUSH_THREADS = min(4, os.cpu_count() or 1)
 
 
 class TracksManager:
@@ -55,13 +58,19 @@ class TracksManager:
         return sum(b._buf.pending for b in list(self._builders.values()))
 
     def flush(self) -> "TracksManager":
-        """Write every topic's buffered rows now; raise StoreError if any write fails."""
-        errors = []
-        for builder in self.builders():
-            try:
-                self._flush_builder(builder)
-            except StoreError as err:
-                errors.append(err)
+        """Write every topic's buffered rows now; raise StoreError if any write fails.
+
+        Topics are written by up to ``FLUSH_THREADS`` threads at once: Parquet encoding and
+        compression run without the GIL, so a close with several full topics uses every core.
+        """
+        builders = list(self.builders())
+        if sum(1 for b in builders if b.buffered_rows) > 1:
+            with ThreadPoolExecutor(min(FLUSH_THREADS, len(builders)),
+                                    thread_name_prefix="ml-dash-flush") as pool:
+                results = list(pool.map(self._try_flush, builders))
+        else:
+            results = [self._try_flush(b) for b in builders]
+        errors = [err for err in results if err is not None]
         if errors:
             if len(errors) == 1:
                 raise errors[0]
@@ -89,6 +98,13 @@ class TracksManager:
         self.flush()
         return align(self._exp, tracks, hz, method=method, tolerance=tolerance, start=start,
                      end=end, **kwargs)
+
+    def _try_flush(self, builder: TrackBuilder) -> Optional[StoreError]:
+        try:
+            self._flush_builder(builder)
+        except StoreError as err:
+            return err
+        return None
 
     def _flush_builder(self, builder: TrackBuilder) -> None:
         buf = builder._buf

@@ -165,6 +165,26 @@ def test_few_large_disjoint_segments_are_not_rewritten_at_close(dash_root):
     assert exp.tracks("r").read(format="arrow").num_rows == 2 * n
 
 
+def test_a_small_last_segment_does_not_cause_a_rewrite(dash_root):
+    n = segments.COMPACT_MIN_ROWS
+    with Experiment("p", dash_root=dash_root).run as exp:
+        _big_segments(exp.tracks("r"), [0.0], n)
+        _big_segments(exp.tracks("r"), [float(n)], 10)   # the tail of the recording
+    found = layout.scan_segments(exp.tracks("r").path)
+    assert [s.compacted for s in found] == [False, False]
+    assert exp.tracks("r").read(format="arrow").num_rows == n + 10
+
+
+def test_a_small_segment_before_the_last_causes_a_rewrite(dash_root):
+    n = segments.COMPACT_MIN_ROWS
+    with Experiment("p", dash_root=dash_root).run as exp:
+        _big_segments(exp.tracks("r"), [0.0], 10)
+        _big_segments(exp.tracks("r"), [100.0], n)
+    found = layout.scan_segments(exp.tracks("r").path)
+    assert len(found) == 1 and found[0].compacted
+    assert exp.tracks("r").read(format="arrow").num_rows == n + 10
+
+
 def test_overlapping_large_segments_are_compacted(dash_root):
     n = segments.COMPACT_MIN_ROWS
     with Experiment("p", dash_root=dash_root).run as exp:
@@ -172,3 +192,52 @@ def test_overlapping_large_segments_are_compacted(dash_root):
     found = layout.scan_segments(exp.tracks("r").path)
     assert len(found) == 1 and found[0].compacted
     assert exp.tracks("r").read(format="arrow").num_rows == n + 10
+
+
+def test_joint_names_keep_a_joint_state_row_on_the_array_path(exp):
+    b = exp.tracks("r")
+    for i in range(3):
+        b.append(name=["j0", "j1"], q=[0.1 * i, 0.2], _ts=float(i))
+    assert type(b._buf.part) is ArrayPart and len(b._buf.part) == 3
+    b.append(name=["j0", 5], q=[0.0, 0.0], _ts=3.0)  # not all str: leaves the array path
+    assert [e["name"] for e in entries(b)] == [["j0", "j1"]] * 3 + [["j0", 5]]
+
+
+# rows given as tuples must give exactly what the same rows as dicts give
+TUPLE_CASES = {
+    "numbers and names": [dict(_ts=float(i), name=["a", "b"], q=[0.5 * i, 1.0], g=0.1 * i,
+                               n=i, label="x", ok=True) for i in range(5)],
+    "int inside a float list": [dict(_ts=0.0, q=[0.5, 1.0]), dict(_ts=1.0, q=[1, 2.5])],
+    "int in a float column": [dict(_ts=0.0, g=0.5), dict(_ts=1.0, g=2)],
+    "bool in a float column": [dict(_ts=0.0, g=0.5), dict(_ts=1.0, g=True)],
+    "None": [dict(_ts=0.0, g=0.5), dict(_ts=1.0, g=None)],
+    "ragged lists": [dict(_ts=0.0, q=[0.5]), dict(_ts=1.0, q=[1.0, 2.0])],
+    "repeated _ts": [dict(_ts=0.0, g=0.5, h=1.0), dict(_ts=0.0, g=0.7, h=2.0)],
+    "out of order": [dict(_ts=2.0, g=0.5), dict(_ts=1.0, g=0.7)],
+    "int _ts": [dict(_ts=3, g=0.5), dict(_ts=4, g=0.7)],
+    "huge int": [dict(_ts=0.0, n=1), dict(_ts=1.0, n=2 ** 70)],
+    "nested": [dict(_ts=0.0, q=[[1.0], [2.0]])],
+}
+
+
+@pytest.mark.parametrize("case", sorted(TUPLE_CASES))
+def test_append_rows_equals_append_batch_of_the_same_dicts(dash_root, case):
+    rows = TUPLE_CASES[case]
+    names = tuple(rows[0])
+    with Experiment("p", dash_root=dash_root).run as exp:
+        exp.tracks("dicts").append_batch(rows)
+        exp.tracks("tuples").append_rows(names, [tuple(r.values()) for r in rows])
+    dicts = exp.tracks("dicts").read(format="arrow")
+    tuples = exp.tracks("tuples").read(format="arrow")
+    assert tuples.schema == dicts.schema and tuples.to_pylist() == dicts.to_pylist()
+
+
+@pytest.mark.parametrize("names, row, error", [
+    (("g",), (0.5,), TimestampError),                  # no _ts
+    (("_ts", "g"), (float("nan"), 0.5), TimestampError),
+    (("_ts", "g"), ("soon", 0.5), TimestampError),
+])
+def test_append_rows_refuses_what_append_batch_refuses(exp, names, row, error):
+    with pytest.raises(error):
+        exp.tracks("r").append_rows(names, [row])
+    assert exp.tracks("r").buffered_rows == 0
