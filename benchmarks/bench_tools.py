@@ -213,7 +213,7 @@ def section(imports: list, aligned: dict, count: int, minutes: float) -> str:
         f"{_cores()} cores, Python {platform.python_version()}, {date.today()}. "
         "Best of 3 runs in one process.", "",
         f"Import of a {count:,}-message bag (JointState 7 joints 500 Hz, Imu 200 Hz, TF 2 "
-        "transforms 100 Hz) into closed, compacted tracks, against rosbags reading and "
+        "transforms 100 Hz) into closed tracks, against rosbags reading and "
         "deserializing the same messages alone (the ceiling):", "",
         "| storage | rosbags decode only | import | import / ceiling | target | met |",
         "|---|---|---|---|---|---|",
