@@ -240,8 +240,8 @@ def _our_defaults() -> str:
     return (f"batch_size {d.batch_size}, flush_interval {d.flush_interval:g} s, "
             f"{segments.COMPRESSION} + BYTE_STREAM_SPLIT, {segments.ROW_GROUP_ROWS}-row row "
             f"groups, compaction at close unless the segments already are at most "
-            f"{segments.COMPACT_MAX_FILES} disjoint files of {segments.COMPACT_MIN_ROWS}+ rows "
-            "on average")
+            f"{segments.COMPACT_MAX_FILES} disjoint files and at most two more than "
+            f"{segments.COMPACT_MIN_ROWS}-row files would need")
 
 
 def render(ours: dict, ml: dict) -> str:

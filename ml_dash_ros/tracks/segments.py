@@ -1,11 +1,12 @@
 """Atomic segment writes, compaction, and the per-topic writer lock.
 
 Compaction (at close) merges a topic's live segments into one sorted file. It is skipped
-when the segments already are a few large files: at most ``COMPACT_MAX_FILES`` of them,
-each but the last (the tail of the recording) with at least ``COMPACT_MIN_ROWS`` rows, one
-schema, and disjoint, increasing `_ts` ranges in write order (so no same-`_ts` rows to
-combine). Rewriting them would only cost a full decode and encode of the track; reading 64
-files of 16k+ rows costs a few milliseconds more than reading one.
+when the segments already are a few large files: at most ``COMPACT_MAX_FILES`` of them and
+at most two more than files of ``COMPACT_MIN_ROWS`` rows would need for the track (so a tail,
+or an early flush of a few rows, is no reason to rewrite), one schema, and disjoint,
+increasing `_ts` ranges in write order (so no same-`_ts` rows to combine). Rewriting them
+would only cost a full decode and encode of the track; reading 64 files of 16k+ rows costs a
+few milliseconds more than reading one.
 
 Files are written with zstd, BYTE_STREAM_SPLIT for doubles, ``ROW_GROUP_ROWS`` = 4096 rows
 per row group (was 16384: a time-window read decodes whole row groups, and list columns
@@ -177,11 +178,10 @@ def recover(directory: Path) -> int:
 
 
 def already_compact(infos: list) -> bool:
-    """Return True if segments (in write order) are few, large but the last, disjoint, of one
+    """Return True if segments (in write order) are few for their rows, disjoint, of one
     schema."""
-    if len(infos) > COMPACT_MAX_FILES:
-        return False
-    if any(i.num_rows < COMPACT_MIN_ROWS for i in infos[:-1]):
+    rows = sum(i.num_rows for i in infos)
+    if len(infos) > min(COMPACT_MAX_FILES, rows // COMPACT_MIN_ROWS + 2):
         return False
     first = _shape(infos[0].schema)
     return all(_shape(i.schema) == first for i in infos) and all(

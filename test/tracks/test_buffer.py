@@ -165,24 +165,23 @@ def test_few_large_disjoint_segments_are_not_rewritten_at_close(dash_root):
     assert exp.tracks("r").read(format="arrow").num_rows == 2 * n
 
 
-def test_a_small_last_segment_does_not_cause_a_rewrite(dash_root):
+def test_a_small_first_or_last_segment_does_not_cause_a_rewrite(dash_root):
     n = segments.COMPACT_MIN_ROWS
     with Experiment("p", dash_root=dash_root).run as exp:
+        _big_segments(exp.tracks("r"), [-20.0], 10)      # an early flush of a few rows
         _big_segments(exp.tracks("r"), [0.0], n)
         _big_segments(exp.tracks("r"), [float(n)], 10)   # the tail of the recording
     found = layout.scan_segments(exp.tracks("r").path)
-    assert [s.compacted for s in found] == [False, False]
-    assert exp.tracks("r").read(format="arrow").num_rows == n + 10
+    assert [s.compacted for s in found] == [False, False, False]
+    assert exp.tracks("r").read(format="arrow").num_rows == n + 20
 
 
-def test_a_small_segment_before_the_last_causes_a_rewrite(dash_root):
-    n = segments.COMPACT_MIN_ROWS
+def test_many_small_segments_are_compacted(dash_root):
     with Experiment("p", dash_root=dash_root).run as exp:
-        _big_segments(exp.tracks("r"), [0.0], 10)
-        _big_segments(exp.tracks("r"), [100.0], n)
+        _big_segments(exp.tracks("r"), [0.0, 100.0, 200.0], 50)
     found = layout.scan_segments(exp.tracks("r").path)
     assert len(found) == 1 and found[0].compacted
-    assert exp.tracks("r").read(format="arrow").num_rows == n + 10
+    assert exp.tracks("r").read(format="arrow").num_rows == 150
 
 
 def test_overlapping_large_segments_are_compacted(dash_root):
