@@ -150,13 +150,13 @@ def test_stale_temporary_files_are_ignored(exp):
 def test_compaction_produces_bounded_row_groups(dash_root):
     with Experiment("p", dash_root=dash_root).run as exp:
         b = exp.tracks("r")
-        for k in range(5):
-            b.append_batch([{"v": i, "_ts": k * 10_000 + i} for i in range(10_000)])
+        for k in range(8):  # many small segments: compacted at close
+            b.append_batch([{"v": i, "_ts": k * 10_000 + i} for i in range(2_000)])
             b.flush()
     files = list(exp.tracks("r").path.glob("seg-*.parquet"))
     assert len(files) == 1
     md = pq.read_metadata(files[0])
-    assert md.num_rows == 50_000
+    assert md.num_rows == 16_000
     assert max(md.row_group(i).num_rows for i in range(md.num_row_groups)) == \
         segments.ROW_GROUP_ROWS
     assert layout.scan_segments(exp.tracks("r").path)[0].compacted
