@@ -98,7 +98,10 @@ class TopicPipeline:
         if not msgs:
             return None
         convert = COLUMN_CONVERTERS[self.config.type or message_type_name(msgs[0])]
-        result = convert(msgs)
+        try:
+            result = convert(msgs)
+        except Exception:  # a malformed message: one by one, which counts it
+            return None
         if result is None:
             return None
         keys, cols, stamps = result

@@ -253,3 +253,17 @@ def test_convert_and_mapping_work_without_rclpy(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == ("[('robot', {'q': [1.0], 'q.j': 1.0, '_recv_ts': 5.0}, 2.0)]"
                                    " 2.0")
+
+
+def test_columns_hand_a_malformed_batch_back_to_message_by_message():
+    from types import SimpleNamespace
+
+    from ml_dash_ros.mapping import parse_config
+    config = parse_config({"experiment": {"prefix": "x"},
+                           "topics": [{"topic": "/joint_states", "track": "robot",
+                                       "type": "sensor_msgs/msg/JointState"}]}, source="t")
+    pipeline = TopicPipeline(config.topics[0])
+    broken = SimpleNamespace(name=["a"], position=[1.0], velocity=[1.0], effort=None,
+                             header=None)
+    assert pipeline.columns([broken], [1.0]) is None
+    assert pipeline.entries(broken, 1.0) == [] and pipeline.counts["errors"] == 1
