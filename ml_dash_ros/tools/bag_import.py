@@ -50,11 +50,11 @@ from ml_dash_ros.tools.inventory import RECORDER_FILE
 
 NODE_NAME = "ml-dash-ros import"
 PROGRESS_EVERY = 1000
-CHUNK_ROWS = 2000            # rows queued per track before one append_batch
+CHUNK_ROWS = 2000            # rows (or column-converted messages) handed over at once
 # Segments are cut by size, not time, and written by the background flusher while the bag
 # is decoded. Each holds at least the rows above which the store leaves segments as they are
-# (no rewrite at close: compaction was 30 % of an import), and about a sixteenth of the bag,
-# so a long bag still gives few files; at most MAX_BATCH_ROWS keeps memory bounded.
+# (no rewrite at close: compaction was a third of the store's share), and about a sixteenth
+# of the bag, so a long bag still gives few files; at most MAX_BATCH_ROWS bounds memory.
 MAX_BATCH_ROWS = 262_144
 BUFFER_ROWS = 500_000        # at least this many rows buffered in all (memory stays bounded)
 FLUSH_SECONDS = 600.0        # a time-based flush only for very slow imports

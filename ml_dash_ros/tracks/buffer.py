@@ -284,24 +284,15 @@ def part_from_tuples(names: tuple, rows: list) -> Optional["ArrayPart"]:
     does.
     """
     width = len(names)
-    if not rows or len(set(names)) != width or set(map(len, rows)) != {width}:
-        return None
-    return _part_from_columns(names, list(zip(*rows)))
-
-
-def _part_from_columns(names: tuple, columns: list) -> Optional["ArrayPart"]:
-    """Fill an ArrayPart from one sequence of values per name, checked a column at a time.
-
-    A column is taken when every value fits as ``fill`` would add it to an appendable part
-    (exact scalar type, list length, str items); otherwise None.
-    """
-    if names.count(schema.TS) != 1 or not all(type(name) is str for name in names):
+    if (not rows or len(set(names)) != width or names.count(schema.TS) != 1
+            or not all(type(name) is str for name in names)
+            or set(map(len, rows)) != {width}):
         return None
     at = names.index(schema.TS)
-    spec = array_spec({n: col[0] for n, col in zip(names, columns) if n != schema.TS})
+    spec = array_spec({n: v for n, v in zip(names, rows[0]) if n != schema.TS})
     if spec is None:
         return None
-    columns = list(columns)
+    columns = list(zip(*rows))
     stamps = columns.pop(at)
     if not _FAST_TS.issuperset(map(type, stamps)):
         return None
