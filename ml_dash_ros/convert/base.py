@@ -43,5 +43,5 @@ def xyzw(quaternion: Any) -> list[float]:
 def header_entry(msg: Any, fields: dict[str, Any]) -> Entry:
     """Return an Entry stamped from ``msg.header`` with ``frame_id`` as a template key."""
     header = msg.header
-    stamp = header.stamp
+    stamp = header.stamp  # stamp_seconds, inlined: every message with a header comes here
     return Entry(fields, stamp.sec + stamp.nanosec * 1e-9, {"frame_id": header.frame_id})

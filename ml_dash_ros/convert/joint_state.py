@@ -63,9 +63,10 @@ def columns(msgs: list) -> tuple[tuple, list, Any] | None:
     """
     import numpy as np
 
-    names = list(msgs[0].name)
+    name_lists = [list(msg.name) for msg in msgs]
+    names = name_lists[0]
     n = len(names)
-    if not n or any(list(msg.name) != names for msg in msgs):
+    if not n or any(other != names for other in name_lists):
         return None
     blocks = []
     for array in ARRAYS:
@@ -73,8 +74,9 @@ def columns(msgs: list) -> tuple[tuple, list, Any] | None:
         if any(len(row) != n for row in rows):
             return None
         blocks.append(np.array(rows, dtype=np.float64))
-    keys = _KEYS.get((tuple(names), True, True, True)) or _keys((tuple(names), True, True, True))
-    cols: list = [[list(msg.name) for msg in msgs]]
+    shape = (tuple(names), True, True, True)
+    keys = _KEYS.get(shape) or _keys(shape)
+    cols: list = [name_lists]
     for block in blocks:
         cols.append(block)
         cols.extend(block[:, j] for j in range(n))
