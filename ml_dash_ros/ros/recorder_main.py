@@ -53,9 +53,9 @@ def spin(executor, node: Node, ok: Callable[[], bool] = rclpy.ok):
             if not ok():
                 return executor  # raced with shutdown: nothing left to dispatch
             node.executor_errors += 1
-            node.get_logger().error(
+            node.get_logger().error(  # at most once a second: a persistent fault must not flood
                 f"executor error {node.executor_errors} (recording goes on): "
-                f"{type(err).__name__}: {err}")
+                f"{type(err).__name__}: {err}", throttle_duration_sec=1.0)
             if node.executor_errors == MAX_EXECUTOR_ERRORS and \
                     not isinstance(executor, SingleThreadedExecutor):
                 node.get_logger().warning(
