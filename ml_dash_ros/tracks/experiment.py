@@ -6,7 +6,6 @@ import atexit
 import json
 import logging
 import os
-import socket
 import threading
 import time
 import weakref
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from ml_dash_ros.errors import StoreError
-from ml_dash_ros.tracks import layout
+from ml_dash_ros.tracks import layout, liveness
 from ml_dash_ros.tracks.flusher import BufferSettings, Flusher
 from ml_dash_ros.tracks.manager import TracksManager
 from ml_dash_ros.tracks.metrics import MetricsManager
@@ -191,7 +190,7 @@ class Experiment:
             "prefix": self.prefix, "status": status, "error": error,
             "started_at": self._started_at,
             "ended_at": None if status == "running" else _now(),
-            "pid": os.getpid(), "host": socket.gethostname(),
+            **liveness.writer_identity(),  # host, pid, pid_start, boot_id
         }
         atomic_write_bytes(self.path / STATUS_FILE, json.dumps(doc, indent=2).encode("utf-8"))
 
