@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from ml_dash_ros.convert.base import Entry
 from ml_dash_ros.convert.registry import COLUMN_CONVERTERS, converter_for
+from ml_dash_ros.convert.stamps import RECEIVED, choose_stamp
 from ml_dash_ros.convert.types import message_type_name
 
 RECEIVE_COLUMN = "_recv_ts"
@@ -38,7 +39,9 @@ class TopicPipeline:
         self._last: dict[str, tuple] = {}
         self._template = "{" in config.track
         self._fixed_track = config.track
+        self._policy = config.stamp
         self._header_stamps = config.stamp != "receive"
+        self._static = config.latched
         self._on_change = config.on_change
         self._tracks: dict[tuple, str] = {}   # template keys -> track name
         self._type_name = config.type or "message type"
@@ -58,12 +61,12 @@ class TopicPipeline:
 
     def _entries(self, msg: Any, receive_time: float) -> list[tuple[str, tuple, tuple, float]]:
         out = []
-        header_stamps, plan = self._header_stamps, self._plan
+        policy, plan = self._policy, self._plan
         for fields, stamp, keys in self._convert(msg):
-            if header_stamps and stamp:         # None (no header) and 0.0 are both unusable
+            if stamp and policy != "receive":
                 ts = stamp
             else:
-                ts = self._other_stamp(receive_time)
+                ts = self._other_stamp(policy, stamp, receive_time)
                 if ts is None:
                     continue
             track = self._track(keys) if self._template else self._fixed_track
@@ -125,17 +128,15 @@ class TopicPipeline:
             converter = self._converters[cls] = converter_for(self._type_name)
         return converter(msg)
 
-    def _other_stamp(self, receive_time: float) -> float | None:
-        """Return `_ts` for an entry without a usable header stamp, by the stamp policy."""
-        policy = self.config.stamp
-        if policy == "receive":
-            return receive_time
-        if policy == "header_or_receive":
-            self.counts["stamp_fallback"] += 1
-            return receive_time
-        self._fault("no_stamp", "no header stamp (zero or missing); "
-                    "use stamp: header_or_receive or receive")
-        return None
+    def _other_stamp(self, policy: str, stamp: float | None,
+                     receive_time: float) -> float | None:
+        """Return `_ts` for an entry without a non-zero header stamp, by the stamp policy."""
+        choice = choose_stamp(policy, stamp, receive_time, self._static)
+        if choice.ts is None:
+            self._fault(choice.source, choice.reason)
+        elif choice.source != RECEIVED or policy != "receive":
+            self.counts[choice.source] += 1
+        return choice.ts
 
     def _track(self, keys: dict) -> str | None:
         """Return the track name the template gives for an entry's keys (None: a fault)."""

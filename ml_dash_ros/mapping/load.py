@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 import yaml
 
+from ml_dash_ros.convert.stamps import DEFAULT_POLICY
 from ml_dash_ros.errors import ConfigError
 from ml_dash_ros.mapping.model import (LATCHED_TOPICS, PREFIX_KEYS, QOS_CHOICES, QOS_PRESETS,
                                        STAMP_POLICIES, TEMPLATE_KEYS, BufferConfig,
@@ -147,8 +148,10 @@ def _experiment(check: _Checker, node: Any) -> ExperimentConfig:
     prefix = prefix.format(date=time.strftime("%Y%m%d"), time=time.strftime("%H%M%S"))
     if not prefix.strip("/"):
         check.fail("experiment.prefix", "a non-empty prefix", prefix)
-    dash_root = check.typed(node.get("dash_root", ".dash"), "experiment.dash_root", str,
-                            "a directory path")
+    dash_root = node.get("dash_root")  # absent: the node / CLI use $ML_DASH_ROOT or .dash
+    if dash_root is None:
+        return ExperimentConfig(prefix=prefix)
+    dash_root = check.typed(dash_root, "experiment.dash_root", str, "a directory path")
     if not dash_root.strip():
         check.fail("experiment.dash_root", "a non-empty directory path", dash_root)
     return ExperimentConfig(prefix=prefix, dash_root=os.path.expanduser(dash_root))
@@ -187,7 +190,7 @@ def _topic(check: _Checker, node: Any, path: str) -> TopicConfig:
     if type_name is not None and not (isinstance(type_name, str) and _TYPE_NAME.match(type_name)):
         check.fail(f"{path}.type", "a message type such as sensor_msgs/msg/JointState",
                    type_name)
-    stamp = check.choice(node.get("stamp", "header"), f"{path}.stamp", STAMP_POLICIES)
+    stamp = check.choice(node.get("stamp", DEFAULT_POLICY), f"{path}.stamp", STAMP_POLICIES)
     on_change = check.typed(node.get("on_change", False), f"{path}.on_change", bool,
                             "true or false")
     qos = _qos(check, node.get("qos"), f"{path}.qos")

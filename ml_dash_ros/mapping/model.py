@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-STAMP_POLICIES = ("header", "receive", "header_or_receive")
+from ml_dash_ros.convert.stamps import DEFAULT_POLICY, STAMP_POLICIES
+
+__all__ = ["STAMP_POLICIES", "BufferConfig", "ExperimentConfig", "QosConfig", "RecordConfig",
+           "RecorderConfig", "TopicConfig"]
+
 QOS_PRESETS = ("sensor_data", "reliable", "transient_local", "system_default")
 QOS_CHOICES = {"reliability": ("reliable", "best_effort"),
                "durability": ("volatile", "transient_local"),
@@ -34,9 +38,16 @@ class TopicConfig:
     track: str
     type: Optional[str] = None
     qos: Optional[QosConfig] = None
-    stamp: str = "header"
+    stamp: str = DEFAULT_POLICY
     fields: Union[dict, tuple, None] = None
     on_change: bool = False
+
+    @property
+    def latched(self) -> bool:
+        """Tell whether the topic is static / latched (transient_local, or /tf_static)."""
+        if self.qos is not None:
+            return self.qos.preset == "transient_local" or self.qos.durability == "transient_local"
+        return self.topic in LATCHED_TOPICS
 
 
 @dataclass(frozen=True)
@@ -44,7 +55,7 @@ class ExperimentConfig:
     """Where the recording goes."""
 
     prefix: str
-    dash_root: str = ".dash"
+    dash_root: Optional[str] = None  # None: $ML_DASH_ROOT, else .dash (tracks.roots)
 
 
 @dataclass(frozen=True)

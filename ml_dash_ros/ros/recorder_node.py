@@ -24,6 +24,7 @@ from ml_dash_ros.ros import qos as qos_rules
 from ml_dash_ros.ros.status import diagnostics, log_line
 from ml_dash_ros.ros.topic_recorder import TopicRecorder
 from ml_dash_ros.tracks import Experiment
+from ml_dash_ros.tracks.roots import resolve_dash_root
 
 STATS_FILE = "recorder.json"
 
@@ -40,11 +41,11 @@ class RecorderNode(Node):
             raise MlDashRosError("parameter 'config' is required: the mapping YAML to record")
         self.config: RecordConfig = load_config(path)
         self.base_prefix = prefix or self.config.experiment.prefix
-        self.dash_root = dash_root or self.config.experiment.dash_root
+        self.dash_root = resolve_dash_root(dash_root, self.config.experiment.dash_root)
         self.episode = 0
         self.experiment: Experiment | None = None
         self.recorders = {topic.topic: TopicRecorder(topic, self._append, self._now,
-                                                     latched=self._is_latched(topic))
+                                                     latched=topic.latched)
                           for topic in self.config.topics}
         self._skipped: dict[str, str] = {}
         # Errors the executor raised while dispatching (counted by recorder_main.spin).
@@ -112,12 +113,6 @@ class RecorderNode(Node):
         return self.get_clock().now().nanoseconds * 1e-9
 
     # -- discovery ---------------------------------------------------------------------------
-    def _is_latched(self, topic) -> bool:
-        if topic.qos is not None:
-            return (topic.qos.preset == "transient_local"
-                    or topic.qos.durability == "transient_local")
-        return topic.topic == "/tf_static"
-
     def _discover(self) -> None:
         """Subscribe to configured topics that have appeared since the last look."""
         graph = dict(self.get_topic_names_and_types())

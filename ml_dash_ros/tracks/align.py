@@ -37,6 +37,7 @@ SEPARATOR = "/"
 METADATA_KEY = b"ml_dash_ros.align"
 MAX_TICKS = 100_000_000
 _SLACK = 1e-9
+STATIC_TS = 0.0     # the stamp of a "valid at all times" row (ml_dash_ros.convert.stamps)
 
 
 def align(experiment: Experiment, tracks: Sequence[str], hz: float, method: str = "asof",
@@ -49,15 +50,25 @@ def align(experiment: Experiment, tracks: Sequence[str], hz: float, method: str 
     tracks = _check_args(tracks, hz, method, tolerance)
     columns = columns or {}
     ranges = {t: store.track_range(experiment, t) for t in tracks}
-    ticks = tick_times(ranges, hz, start, end)
+    static = [t for t, info in ranges.items() if is_static(info)]
+    timed = {t: info for t, info in ranges.items() if t not in static}
+    if not timed and (start is None or end is None):
+        raise ValueError("align: every track is static (all rows at _ts 0, valid at all "
+                         "times); pass start and end to choose the ticks")
+    ticks = tick_times(timed or ranges, hz, start, end)
     lo = hi = None
     if tolerance is not None and len(ticks):
         lo = float(ticks[0]) - tolerance - _SLACK
         hi = float(ticks[-1]) + tolerance + _SLACK
     names, arrays = [schema.TS], [pa.array(ticks, pa.float64())]
     for track in tracks:
-        table = store.read_track(experiment, track, lo, hi, columns=columns.get(track))
-        for name, array in align_table(table, ticks, method, tolerance):
+        if track in static:
+            table = store.read_track(experiment, track, columns=columns.get(track))
+            aligned = constant_table(table, len(ticks))
+        else:
+            table = store.read_track(experiment, track, lo, hi, columns=columns.get(track))
+            aligned = align_table(table, ticks, method, tolerance)
+        for name, array in aligned:
             names.append(f"{track}{SEPARATOR}{name}")
             arrays.append(array)
     meta = {"hz": hz, "method": method, "tolerance": tolerance, "tracks": list(tracks),
@@ -103,24 +114,66 @@ def tick_times(ranges: dict, hz: float, start: Optional[float] = None,
     return first + np.arange(count, dtype=np.float64) / hz
 
 
+def is_static(info: dict) -> bool:
+    """Tell whether a track summary is of a static track: rows only at ``_ts`` 0.
+
+    The recorder keeps a zero-stamped transform of a latched topic (``/tf_static``) at
+    ``_ts = 0.0``, meaning "valid at all times"; align repeats such a track on every tick.
+    """
+    return bool(info["count"]) and info["start_ts"] == info["end_ts"] == STATIC_TS
+
+
+def constant_table(table: pa.Table, count: int) -> list:
+    """Return [(name, array)] repeating a static track's last row ``count`` times."""
+    last = pa.array(np.full(count, table.num_rows - 1, dtype=np.int64))
+    return [(name, table.column(name).combine_chunks().take(last))
+            for name in table.column_names]
+
+
 def align_table(table: pa.Table, ticks: np.ndarray, method: str,
                 tolerance: Optional[float]) -> list:
-    """Return [(name, array)] of one track's table aligned to ticks (``_ts`` first)."""
+    """Return [(name, array)] of one track's table aligned to ticks (``_ts`` first).
+
+    A column that is null in some rows (a sparse track, several publishers on one topic) is
+    aligned on its own samples: each tick takes that column's last value, not the null of a
+    row another publisher wrote.
+    """
     if table.num_rows == 0:
         return [(name, pa.nulls(len(ticks), table.schema.field(name).type))
                 for name in table.column_names]
     stamps = table.column(schema.TS).to_numpy()
     picked, ok = _pick(stamps, ticks, method, tolerance)
-    take = pa.array(picked, pa.int64(), mask=~ok)
     out = [(schema.TS, pa.array(stamps[picked], pa.float64(), mask=~ok))]
-    lin = _Bracket(stamps, ticks, tolerance) if method == "linear" else None
+    shared = _Samples(stamps, ticks, method, tolerance, picked, ok)
     for name in table.column_names:
         if name == schema.TS:
             continue
         column = table.column(name).combine_chunks()
-        values = _interpolate(column, lin) if lin is not None else None
-        out.append((name, values if values is not None else column.take(take)))
+        if 0 < column.null_count < len(column):
+            rows = np.flatnonzero(column.is_valid().to_numpy(zero_copy_only=False))
+            own = _Samples(stamps[rows], ticks, method, tolerance)
+            out.append((name, own.aligned(column.take(pa.array(rows)))))
+        else:
+            out.append((name, shared.aligned(column)))
     return out
+
+
+class _Samples:
+    """One set of sample stamps and how each tick uses them (picked row, bracket)."""
+
+    def __init__(self, stamps: np.ndarray, ticks: np.ndarray, method: str,
+                 tolerance: Optional[float], picked: Optional[np.ndarray] = None,
+                 ok: Optional[np.ndarray] = None) -> None:
+        """Locate the samples of every tick (``picked``/``ok`` when already known)."""
+        if picked is None:
+            picked, ok = _pick(stamps, ticks, method, tolerance)
+        self.take = pa.array(picked, pa.int64(), mask=~ok)
+        self.bracket = _Bracket(stamps, ticks, tolerance) if method == "linear" else None
+
+    def aligned(self, column: pa.Array) -> pa.Array:
+        """Return ``column`` (one value per sample) at the ticks."""
+        values = _interpolate(column, self.bracket) if self.bracket is not None else None
+        return values if values is not None else column.take(self.take)
 
 
 def _pick(stamps: np.ndarray, ticks: np.ndarray, method: str,

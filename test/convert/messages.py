@@ -57,7 +57,8 @@ def transform(parent, child, sec, x):
     return tf
 
 
-def tf_message():
-    """Two transforms, the second stamped earlier than the first (out of order)."""
-    return TFMessage(transforms=[transform("base_link", "tool0", 20, 1.5),
-                                 transform("/world", "/base_link", 19, -2.0)])
+def tf_message(sec=None):
+    """Two transforms, the second stamped earlier than the first (out of order); or both at sec."""
+    return TFMessage(transforms=[transform("base_link", "tool0", 20 if sec is None else sec, 1.5),
+                                 transform("/world", "/base_link", 19 if sec is None else sec,
+                                           -2.0)])

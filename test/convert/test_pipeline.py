@@ -33,10 +33,45 @@ def test_header_policy_uses_the_header_stamp_and_keeps_the_receive_time():
 @pytest.mark.parametrize("msg", [messages.joint_state(sec=0, nanosec=0), String(data="x")],
                          ids=["zero_stamp", "no_header"])
 def test_header_policy_counts_and_skips_unusable_stamps(msg):
-    pipeline = _pipeline()
+    pipeline = _pipeline(stamp="header")
     assert pipeline.process(msg, RECEIVED) == []
     assert pipeline.counts["no_stamp"] == 1
-    assert "header_or_receive" in pipeline.first_error
+
+
+def test_default_policy_stamps_a_message_without_header_on_receive():
+    pipeline = _pipeline(topic="/cmd_vel")
+    ((_, fields, ts),) = pipeline.process(String(data="x"), RECEIVED)
+    assert ts == fields["_recv_ts"] == RECEIVED
+    assert pipeline.counts["stamped_on_receive"] == 1
+
+
+def test_default_policy_skips_a_zero_stamp_and_names_the_fix():
+    pipeline = _pipeline()
+    assert pipeline.process(messages.joint_state(sec=0, nanosec=0), RECEIVED) == []
+    assert pipeline.counts["no_stamp"] == 1
+    assert "stamp: header_or_receive" in pipeline.reasons["no_stamp"]
+
+
+@pytest.mark.parametrize("stamp", ["auto", "header"])
+def test_zero_stamped_static_transforms_are_kept_at_zero(stamp):
+    pipeline = _pipeline(topic="/tf_static", track="tf_static/{child_frame_id}", stamp=stamp)
+    rows = pipeline.process(messages.tf_message(sec=0), RECEIVED)
+    assert [(track, ts) for track, _, ts in rows] == [
+        ("tf_static/tool0", 0.0), ("tf_static/base_link", 0.0)]
+    assert pipeline.counts["static_stamp"] == 2
+
+
+def test_zero_stamps_on_a_transient_local_topic_are_static():
+    from ml_dash_ros.mapping.model import QosConfig
+    pipeline = _pipeline(topic="/map_frames", qos=QosConfig(preset="transient_local"))
+    ((_, _, ts),) = pipeline.process(messages.joint_state(sec=0, nanosec=0), RECEIVED)
+    assert ts == 0.0
+
+
+def test_zero_stamped_transforms_on_tf_are_not_static():
+    pipeline = _pipeline(topic="/tf", track="tf/{child_frame_id}")
+    assert pipeline.process(messages.tf_message(sec=0), RECEIVED) == []
+    assert pipeline.counts["no_stamp"] == 2
 
 
 def test_receive_policy_uses_the_receive_time():
@@ -105,8 +140,9 @@ def test_to_fields_refuses_messages_with_several_entries():
 
 
 def test_to_fields_without_stamp_says_which_policy_to_use():
-    with pytest.raises(ConversionError, match="no usable stamp.*stamp='receive'"):
+    with pytest.raises(ConversionError, match="has no header: stamp='auto' needs receive_time="):
         to_fields(String(data="x"))
+    assert to_fields(String(data="x"), receive_time=3.0) == ({"data": "x"}, 3.0)
     assert to_fields(String(data="x"), stamp="receive", receive_time=3.0) == ({"data": "x"}, 3.0)
 
 
@@ -195,7 +231,7 @@ def test_rows_do_not_share_dicts_with_the_on_change_memory():
 
 def test_each_kind_of_fault_keeps_its_first_reason():
     pipeline = _pipeline(track="{child_frame_id}")
-    pipeline.process(String(data="x"), RECEIVED)
+    pipeline.process(messages.joint_state(sec=0, nanosec=0), RECEIVED)
     pipeline.process(messages.joint_state(), RECEIVED)
     assert set(pipeline.reasons) == {"no_stamp", "missing_key"}
     assert pipeline.first_error.startswith("no_stamp: ")
@@ -203,12 +239,16 @@ def test_each_kind_of_fault_keeps_its_first_reason():
 
 
 @pytest.mark.parametrize("kwargs, pattern", [
-    ({"stamp": "hdr"}, r"stamp='hdr': expected one of header, receive, header_or_receive"),
+    ({"stamp": "hdr"}, r"stamp='hdr': expected one of auto, header, receive, header_or_rec"),
     ({"stamp": "receive"}, r"stamp='receive' needs receive_time="),
     ({"stamp": "header_or_receive"}, r"zero header stamp: stamp='header_or_receive' needs"),
-    ({}, r"has a zero header stamp, so no usable stamp for policy 'header'"),
+    ({}, r"header.stamp is zero: .*'stamp: header_or_receive'"),
+    ({"static": True}, None),
 ])
 def test_to_fields_stamp_errors(kwargs, pattern):
+    if pattern is None:
+        assert to_fields(messages.joint_state(sec=0, nanosec=0), **kwargs)[1] == 0.0
+        return
     with pytest.raises(ConversionError, match=pattern):
         to_fields(messages.joint_state(sec=0, nanosec=0), **kwargs)
 

@@ -50,7 +50,7 @@ BAD = [
     ("qos_unknown_key", T + "  - {topic: /a, qos: {lifespan: 3}}\n",
      r"topics\[0\].qos.lifespan: unknown key"),
     ("stamp_policy", T + "  - {topic: /a, stamp: now}\n",
-     r"topics\[0\].stamp: expected one of header, receive, header_or_receive, got 'now'"),
+     r"topics\[0\].stamp: expected one of auto, header, receive, header_or_receive, got 'now'"),
     ("template_unknown", T + "  - {topic: /tf, track: 'tf/{child}'}\n",
      r"topics\[0\].track: expected placeholders among \{frame_id\}, \{child_frame_id\}"),
     ("template_braces", T + "  - {topic: /tf, track: 'tf/{child_frame_id'}\n",
@@ -122,7 +122,7 @@ BAD = [
     ("fields_list_duplicate", T + "  - {topic: /a, fields: [q, q]}\n",
      r"topics\[0\].fields: expected each field listed once"),
     ("stamp_not_string", T + "  - {topic: /a, stamp: 1}\n",
-     r"topics\[0\].stamp: expected one of header, receive, header_or_receive, got 1"),
+     r"topics\[0\].stamp: expected one of auto, header, receive, header_or_receive, got 1"),
     ("comments_only", "# nothing here\n", r"the file is empty"),
 ]
 
@@ -153,7 +153,7 @@ def test_defaults(tmp_path):
     config = load_config(path)
     joints, static = config.topics
     assert (joints.track, joints.stamp, joints.qos, joints.on_change) == (
-        "joint_states", "header", None, False)
+        "joint_states", "auto", None, False)
     assert static.qos.preset == "transient_local"
     assert (config.recorder.status_period, config.buffer.batch_size) == (1.0, None)
 

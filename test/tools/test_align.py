@@ -109,14 +109,25 @@ def test_a_tick_before_the_first_sample_is_null(small):
     assert column(table, "b/y") == [None, 5.0, 5.0]
 
 
-def test_a_stored_null_stays_null_and_is_not_filled_from_older_rows(small):
+def test_a_row_without_the_column_does_not_hide_its_last_sample(small):
     table = align(small, ["c"], hz=2, method="asof")
+    assert column(table, "c/z")[2:4] == [1.0, 1.0]
+
+
+def test_a_sparse_column_older_than_the_tolerance_is_null(small):
+    table = align(small, ["c"], hz=2, method="asof", tolerance=0.5)
     assert column(table, "c/z")[2:4] == [None, None]
 
 
-def test_linear_next_to_a_null_is_null(small):
-    table = align(small, ["c"], hz=2, method="linear")
-    assert column(table, "c/z")[1] is None
+def test_the_track_stamp_is_its_last_row_even_when_a_column_is_older(small):
+    table = align(small, ["c"], hz=2, method="asof")
+    assert column(table, "c/_ts")[2:4] == [1.0, 1.0]
+
+
+def test_linear_interpolates_a_sparse_column_between_its_own_samples(small):
+    table = align(small, ["c"], hz=2, method="linear", start=2.0, end=3.0)
+    assert math.isnan(column(table, "c/z")[1])
+    assert column(table, "c/other") == [1, 1, 1]
 
 
 def test_linear_keeps_nan_as_nan_not_null(small):
