@@ -50,3 +50,19 @@ class BagError(MlDashRosError, OSError):
 
 class RecordingExistsError(MlDashRosError):
     """The target prefix already holds a recording; an import never writes into one."""
+
+
+class CorruptFileError(StoreError):
+    """A stored file (segment, JSON side file) cannot be read: names the file and the fault."""
+
+    def __init__(self, path: object, fault: str) -> None:
+        """Keep the path and the fault; the message names both."""
+        super().__init__(f"{path}: {fault}")
+        self.path = path
+        self.fault = fault
+
+    def __str__(self) -> str:  # OSError would show the args tuple
+        return str(self.args[0])
+
+    def __reduce__(self):  # pickle (process pools) with the two-argument constructor
+        return type(self), (self.path, self.fault)

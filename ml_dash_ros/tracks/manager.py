@@ -79,11 +79,18 @@ class TracksManager:
         return self
 
     def list(self) -> list:
-        """Flush, then return [{"topic", "count", "start_ts", "end_ts"}] for every topic."""
+        """Flush, then return [{"topic", "count", "start_ts", "end_ts"}] for every topic.
+
+        A topic with an unreadable file has ``count`` None and ``error`` naming the file.
+        """
         self.flush()
         out = []
         for topic, directory in layout.list_topics(self.directory).items():
-            out.append({"topic": topic, **reader.summary(directory)})
+            try:
+                out.append({"topic": topic, **reader.summary(directory)})
+            except StoreError as err:
+                out.append({"topic": topic, "count": None, "start_ts": None, "end_ts": None,
+                            "error": str(err)})
         return out
 
     def align(self, tracks: list, hz: float, method: str = "asof",
@@ -180,8 +187,14 @@ class TracksManager:
         for builder in self.builders():
             builder._buf.threshold = 0
 
-    def _finish(self, compact: bool = True) -> None:
-        """Compact topics this process wrote and release their writer locks."""
+    def _finish(self, compact: bool = True) -> list:
+        """Compact topics this process wrote and release their writer locks.
+
+        A topic that cannot be compacted (an unreadable segment, a full disk) keeps its
+        segments as they are; the others are still compacted. Return one warning per topic
+        left uncompacted.
+        """
+        warnings = []
         for builder in self.builders():
             writer = builder._writer
             if writer is None:
@@ -189,7 +202,10 @@ class TracksManager:
             if compact:
                 try:
                     writer.compact()
-                except (StoreError, OSError) as err:
-                    _log.warning("compaction of %r skipped, segments kept: %s", builder.topic, err)
+                except Exception as err:  # noqa: BLE001 - one topic never stops the others
+                    warnings.append(f"track {builder.topic!r} left uncompacted, segments kept: "
+                                    f"{err}")
+                    _log.warning("%s", warnings[-1])
             writer.release()
             builder._writer = None
+        return warnings

@@ -10,6 +10,7 @@ table (highest segment sequence) where it is not null. ``None`` means "not set".
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ml_dash_ros.errors import StoreError
+from ml_dash_ros.errors import CorruptFileError, StoreError
 from ml_dash_ros.tracks import layout, schema
 from ml_dash_ros.tracks.schema import TS
 
@@ -70,17 +71,31 @@ def _rg_range(md: pq.FileMetaData, i: int, col: int) -> tuple:
     return (float(stats.min), float(stats.max), rg.num_rows)
 
 
+@contextlib.contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """Turn a failure to decode ``path`` inside the block into CorruptFileError naming it."""
+    try:
+        yield
+    except (FileNotFoundError, StoreError):
+        raise  # a concurrent compaction removed the file (the caller lists again)
+    except (pa.ArrowException, OSError) as err:
+        detail = " ".join(str(err).split()) or type(err).__name__
+        raise CorruptFileError(path, f"unreadable Parquet segment: {detail}") from err
+
+
 def file_info(path: Path) -> FileInfo:
-    """Return the (cached) footer facts of a segment file."""
+    """Return the (cached) footer facts of a segment file; CorruptFileError if unreadable."""
     st = os.stat(path)
     key = (st.st_size, st.st_mtime_ns, st.st_ino)
     info = _cache.get(path)
     if info is not None and info.key == key:
         return info
-    with pa.memory_map(str(path)) as source:  # a NativeFile skips filesystem resolution
+    with reading(path), pa.memory_map(str(path)) as source:  # NativeFile: no fs resolution
         md = pq.read_metadata(source)
+        arrow_schema = md.schema.to_arrow_schema()
     read_stats.footers_parsed += 1
-    arrow_schema = md.schema.to_arrow_schema()
+    if TS not in md.schema.names:
+        raise CorruptFileError(path, f"segment has no {TS} column")
     col = md.schema.names.index(TS) if md.num_row_groups else 0
     groups = tuple(_rg_range(md, i, col) for i in range(md.num_row_groups))
     info = FileInfo(
@@ -112,11 +127,12 @@ def read_file(info: FileInfo, start: Optional[float], end: Optional[float],
     # A few row groups (a time window) decode fastest on this thread: starting Arrow's
     # thread pools and pre-buffering cost more than they save (3 ms vs 4-15 ms cold).
     small = len(groups) <= _SMALL_READ_GROUPS
-    pf = pq.ParquetFile(pa.memory_map(str(info.path)), metadata=info.metadata,
-                        pre_buffer=not small)
-    read_stats.files_opened += 1
-    read_stats.row_groups_read += len(groups)
-    table = pf.read_row_groups(groups, columns=names, use_threads=not small)
+    with reading(info.path):
+        pf = pq.ParquetFile(pa.memory_map(str(info.path)), metadata=info.metadata,
+                            pre_buffer=not small)
+        read_stats.files_opened += 1
+        read_stats.row_groups_read += len(groups)
+        table = pf.read_row_groups(groups, columns=names, use_threads=not small)
     if names is not None:
         table = table.select(names)
     if start is None and end is None:
@@ -214,6 +230,8 @@ def read_range(directory: Path, start: Optional[float] = None, end: Optional[flo
         except FileNotFoundError:  # a concurrent compaction replaced a file; list again
             if attempt == 2:
                 raise
+        except StoreError:
+            raise  # names the file already
         except OSError as err:
             raise StoreError(f"cannot read {directory}: {err.strerror or err}") from err
     raise AssertionError("unreachable")
@@ -240,12 +258,20 @@ def iter_merged(infos: Sequence[FileInfo], kinds: dict) -> Iterator[pa.Table]:
     order = sorted(infos, key=lambda i: i.ts_min)
     disjoint = all(a.ts_max < b.ts_min for a, b in zip(order, order[1:]))
     if not disjoint:
-        yield merge_tables([pq.read_table(i.path) for i in infos], kinds)
+        yield merge_tables([_read_whole(i.path) for i in infos], kinds)
         return
     for info in order:
-        pf = pq.ParquetFile(info.path, metadata=info.metadata)
+        with reading(info.path):
+            pf = pq.ParquetFile(info.path, metadata=info.metadata)
         for i in range(info.metadata.num_row_groups):
-            yield schema.conform(pf.read_row_group(i), kinds)
+            with reading(info.path):
+                group = pf.read_row_group(i)
+            yield schema.conform(group, kinds)
+
+
+def _read_whole(path: Path, columns: Optional[list] = None) -> pa.Table:
+    with reading(path):
+        return pq.read_table(path, columns=columns)
 
 
 def summary(directory: Path) -> dict:
@@ -257,7 +283,7 @@ def summary(directory: Path) -> dict:
     if all(a.ts_max < b.ts_min for a, b in zip(order, order[1:])):
         count = sum(i.num_rows for i in infos)
     else:
-        stamps = [pq.read_table(i.path, columns=[TS]).column(TS).to_numpy() for i in infos]
+        stamps = [_read_whole(i.path, [TS]).column(TS).to_numpy() for i in infos]
         count = len(np.unique(np.concatenate(stamps)))
     return {"count": count, "start_ts": order[0].ts_min,
             "end_ts": max(i.ts_max for i in infos)}
