@@ -2,22 +2,54 @@
 
 Topics: /joint_states (500 Hz), /imu/data (200 Hz), /camera/color/camera_info (30 Hz),
 /tf (100 Hz, one transform per link) and /tf_static (camera mount, transient_local, once).
-Every value is a function of the header stamp (see ``ml_dash_ros.demo.motion``).
+Every value is a function of the header stamp (see ``ml_dash_ros.demo.motion``). Stamps lie on
+an exact grid per topic (multiples of the period in nanoseconds): a timer tick that comes late
+publishes every grid stamp due since the last one, so a busy machine delays messages but never
+skips one. SIGINT / SIGTERM stop it with exit code 0.
 """
 
 from __future__ import annotations
 
+import signal
+import threading
+from typing import Callable
+
 import rclpy
+from builtin_interfaces.msg import Time
 from geometry_msgs.msg import TransformStamped
-from rclpy.executors import ExternalShutdownException
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+from rclpy.signals import SignalHandlerOptions
 from sensor_msgs.msg import CameraInfo, Imu, JointState
 from tf2_msgs.msg import TFMessage
 
 from ml_dash_ros.demo import motion
 
 DEFAULT_RATES = {"joint_states": 500.0, "imu": 200.0, "camera_info": 30.0, "tf": 100.0}
+# A clock jump larger than this (sim time reset, a suspended machine) restarts a topic's grid
+# at the current time instead of publishing the whole backlog.
+MAX_BACKLOG_NS = 1_000_000_000
+NS = 1_000_000_000
+
+
+class _Grid:
+    """The stamps of one topic: multiples of its period (ns), handed out as they fall due."""
+
+    def __init__(self, rate: float) -> None:
+        self.period = max(round(NS / rate), 1)
+        self._next: int | None = None
+
+    def due(self, now: int) -> range:
+        """Return the grid stamps up to ``now`` not handed out yet."""
+        start = self._next
+        if start is None or not -MAX_BACKLOG_NS <= now - start <= MAX_BACKLOG_NS:
+            start = now - now % self.period
+        if start > now:
+            return range(0)
+        stamps = range(start, now + 1, self.period)
+        self._next = stamps[-1] + self.period
+        return stamps
 
 
 class DemoRobot(Node):
@@ -42,9 +74,9 @@ class DemoRobot(Node):
 
         publishers = {"joint_states": self._publish_joints, "imu": self._publish_imu,
                       "camera_info": self._publish_camera_info, "tf": self._publish_tf}
-        for name, callback in publishers.items():
+        for name, publish in publishers.items():
             if rates[name] > 0:
-                self.create_timer(1.0 / rates[name], callback)
+                self.create_timer(1.0 / rates[name], self._on_grid(_Grid(rates[name]), publish))
         self._publish_tf_static()
         self.get_logger().info(
             "publishing " + ", ".join(f"{name} at {rate:g} Hz" for name, rate in rates.items()))
@@ -52,20 +84,27 @@ class DemoRobot(Node):
     def _stamp(self):
         return self.get_clock().now().to_msg()
 
+    def _on_grid(self, grid: _Grid, publish: Callable[[Time], None]) -> Callable[[], None]:
+        """Return a timer callback that publishes every grid stamp due, each at its stamp."""
+        def tick() -> None:
+            for ns in grid.due(self.get_clock().now().nanoseconds):
+                publish(Time(sec=ns // NS, nanosec=ns % NS))
+        return tick
+
     def _frame(self, name: str) -> str:
         return self._prefix + name
 
-    def _publish_joints(self) -> None:
+    def _publish_joints(self, stamp: Time) -> None:
         msg = JointState()
-        msg.header.stamp = self._stamp()
+        msg.header.stamp = stamp
         sample = motion.joints(_seconds(msg.header.stamp))
         msg.name = list(motion.JOINT_NAMES)
         msg.position, msg.velocity, msg.effort = sample
         self._joint_pub.publish(msg)
 
-    def _publish_imu(self) -> None:
+    def _publish_imu(self, stamp: Time) -> None:
         msg = Imu()
-        msg.header.stamp = self._stamp()
+        msg.header.stamp = stamp
         msg.header.frame_id = self._frame("imu_link")
         sample = motion.imu(_seconds(msg.header.stamp))
         o, w, a = sample
@@ -77,9 +116,9 @@ class DemoRobot(Node):
         msg.linear_acceleration_covariance = motion.IMU_COVARIANCE
         self._imu_pub.publish(msg)
 
-    def _publish_camera_info(self) -> None:
+    def _publish_camera_info(self, stamp: Time) -> None:
         msg = CameraInfo()
-        msg.header.stamp = self._stamp()
+        msg.header.stamp = stamp
         msg.header.frame_id = self._frame(motion.CAMERA_FRAME_ID)
         msg.width, msg.height = motion.CAMERA_WIDTH, motion.CAMERA_HEIGHT
         msg.distortion_model = "plumb_bob"
@@ -87,8 +126,7 @@ class DemoRobot(Node):
         msg.k, msg.r, msg.p = motion.CAMERA_K, motion.CAMERA_R, motion.CAMERA_P
         self._info_pub.publish(msg)
 
-    def _publish_tf(self) -> None:
-        stamp = self._stamp()
+    def _publish_tf(self, stamp: Time) -> None:
         t = _seconds(stamp)
         msg = TFMessage()
         for index in range(1, len(motion.LINK_FRAMES)):
@@ -120,12 +158,22 @@ def _seconds(stamp) -> float:
 
 
 def main(args: list[str] | None = None) -> None:
-    """Run the demo robot until SIGINT / SIGTERM."""
-    rclpy.init(args=args)
+    """Run the demo robot until SIGINT / SIGTERM, then stop cleanly (exit code 0).
+
+    rclpy's own signal handler shuts the context down under a running timer callback, whose
+    publish then fails; here a signal only ends the spin loop, and shutdown comes after it.
+    """
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
     node = None
     try:
         node = DemoRobot()
-        rclpy.spin(node)
+        executor = SingleThreadedExecutor()
+        executor.add_node(node)
+        while not stop.is_set() and rclpy.ok():
+            executor.spin_once(timeout_sec=0.1)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
