@@ -45,6 +45,7 @@ from ml_dash_ros.mapping import RecordConfig, load_config
 from ml_dash_ros.tracks import Experiment
 from ml_dash_ros.tracks import catalog as store
 from ml_dash_ros.tracks.formats import gc_paused
+from ml_dash_ros.tracks.roots import resolve_dash_root
 from ml_dash_ros.tracks.segments import COMPACT_MIN_ROWS
 from ml_dash_ros.tools.inventory import RECORDER_FILE
 
@@ -129,7 +130,7 @@ def import_bag(path: Union[str, os.PathLike], config: Union[RecordConfig, str, o
         config = load_config(config)
     bag = Path(path).expanduser()
     prefix = prefix or config.experiment.prefix
-    dash_root = Path(dash_root or config.experiment.dash_root).expanduser()
+    dash_root = Path(resolve_dash_root(dash_root, config.experiment.dash_root)).expanduser()
     target = _experiment(prefix, dash_root, config, messages=0)
     if store.is_experiment_dir(target.path):
         raise RecordingExistsError(f"{target.path} already holds a recording; an import only "

@@ -18,6 +18,7 @@ from ml_dash_ros.tracks.flusher import BufferSettings, Flusher
 from ml_dash_ros.tracks.manager import TracksManager
 from ml_dash_ros.tracks.metrics import MetricsManager
 from ml_dash_ros.tracks.params import ParametersBuilder
+from ml_dash_ros.tracks.roots import resolve_dash_root
 from ml_dash_ros.tracks.segments import atomic_write_bytes
 
 _log = logging.getLogger(__name__)
@@ -73,14 +74,14 @@ class Experiment:
     """A recording under ``{dash_root}/{prefix}``: tracks, metrics and params."""
 
     def __init__(self, prefix: Optional[str] = None, *,
-                 dash_root: Union[str, os.PathLike] = ".dash",
+                 dash_root: Union[str, os.PathLike, None] = None,
                  flush_interval: Optional[float] = None, batch_size: Optional[int] = None,
                  max_buffer_rows: Optional[int] = None,
                  block_timeout: Optional[float] = None) -> None:
         """Describe an experiment; nothing touches the disk until it is opened."""
         prefix = prefix if prefix is not None else os.environ.get("DASH_PREFIX")
         self.prefix: str = prefix  # type: ignore[assignment]
-        self.dash_root = Path(dash_root).expanduser().absolute()
+        self.dash_root = Path(resolve_dash_root(dash_root)).expanduser().absolute()
         self.path: Path = layout.prefix_dir(self.dash_root, prefix)  # validates the prefix
         self._settings = BufferSettings.resolve(flush_interval, batch_size, max_buffer_rows,
                                                 block_timeout)
