@@ -1,7 +1,7 @@
 """Record ROS 2 topics into ml_dash_ros tracks.
 
 ros2 launch ml_dash_ros record.launch.py config:=my_robot.yaml [prefix:=...] [dash_root:=...]
-    [use_sim_time:=true] [namespace:=...] [log_level:=info]
+    [continue_recording:=true] [use_sim_time:=true] [namespace:=...] [log_level:=info]
 """
 
 from launch import LaunchDescription
@@ -16,6 +16,8 @@ ARGUMENTS = {
                "mapping YAML: which topics go to which tracks"),
     "prefix": ("", "experiment prefix; empty keeps the config's experiment.prefix"),
     "dash_root": ("", "root directory of recordings; empty keeps the config's dash_root"),
+    "continue_recording": ("false", "append to a prefix that already holds a recording "
+                           "(otherwise such a prefix is refused)"),
     "use_sim_time": ("false", "stamp 'receive' entries with /clock instead of the wall clock"),
     "namespace": ("", "namespace of the recorder node and its services"),
     "log_level": ("info", "recorder log level: debug, info, warn, error"),
@@ -33,9 +35,11 @@ def generate_launch_description() -> LaunchDescription:
         namespace=LaunchConfiguration("namespace"),
         output="screen",
         parameters=[{
-            "config": LaunchConfiguration("config"),
-            "prefix": LaunchConfiguration("prefix"),
-            "dash_root": LaunchConfiguration("dash_root"),
+            # Text even when it looks like a number (prefix:=20261125).
+            **{name: ParameterValue(LaunchConfiguration(name), value_type=str)
+               for name in ("config", "prefix", "dash_root")},
+            "continue_recording": ParameterValue(LaunchConfiguration("continue_recording"),
+                                                 value_type=bool),
             "use_sim_time": ParameterValue(LaunchConfiguration("use_sim_time"), value_type=bool),
         }],
         ros_arguments=["--log-level", LaunchConfiguration("log_level")],

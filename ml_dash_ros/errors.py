@@ -13,6 +13,10 @@ class FieldTypeError(MlDashRosError, TypeError):
     """A field value has a type a track cannot store."""
 
 
+class FieldValueError(MlDashRosError, ValueError):
+    """A field name or value a track cannot store (reserved name, too deep, not Unicode)."""
+
+
 class StoreError(MlDashRosError, OSError):
     """Writing or reading the Parquet store failed; buffered rows are kept."""
 
@@ -26,6 +30,14 @@ class NotFoundError(MlDashRosError, KeyError):
 
     def __str__(self) -> str:  # KeyError quotes its message; keep it readable
         return str(self.args[0]) if self.args else ""
+
+
+class TrackNotFoundError(NotFoundError):
+    """A read names a track the experiment does not hold; the message lists the tracks."""
+
+
+class ColumnNotFoundError(NotFoundError):
+    """A read names a column no segment of the track has; the message lists the columns."""
 
 
 class ConfigError(MlDashRosError, ValueError):
@@ -66,3 +78,20 @@ class CorruptFileError(StoreError):
 
     def __reduce__(self):  # pickle (process pools) with the two-argument constructor
         return type(self), (self.path, self.fault)
+
+
+class PrefixBusyError(TopicBusyError):
+    """Another recorder is writing this prefix; a second one is refused at start."""
+
+
+class PartialExportError(StoreError):
+    """An export wrote every readable track and skipped the others: ``written``, ``skipped``."""
+
+    def __init__(self, message: str, written: list, skipped: list) -> None:
+        """Keep the files written and the skipped tracks' errors."""
+        super().__init__(message)
+        self.written = written
+        self.skipped = skipped
+
+    def __str__(self) -> str:  # OSError would show the args tuple
+        return str(self.args[0])

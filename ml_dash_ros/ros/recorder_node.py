@@ -7,13 +7,12 @@ merge buffer -> background flush -> Parquet store. The node only wires ROS to it
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
 
 from diagnostic_msgs.msg import DiagnosticArray
-from rclpy.event_handler import SubscriptionEventCallbacks
+from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
 from std_srvs.srv import Trigger
 
@@ -24,7 +23,9 @@ from ml_dash_ros.ros import qos as qos_rules
 from ml_dash_ros.ros.status import diagnostics, log_line
 from ml_dash_ros.ros.topic_recorder import TopicRecorder
 from ml_dash_ros.tracks import Experiment
+from ml_dash_ros.tracks.prefix_claim import claim_prefix, holds_recording
 from ml_dash_ros.tracks.roots import resolve_dash_root
+from ml_dash_ros.tracks.segments import atomic_write_bytes
 
 STATS_FILE = "recorder.json"
 
@@ -34,9 +35,10 @@ class RecorderNode(Node):
 
     def __init__(self, **kwargs) -> None:
         super().__init__("recorder", **kwargs)
-        path = self.declare_parameter("config", "").value
-        prefix = self.declare_parameter("prefix", "").value
-        dash_root = self.declare_parameter("dash_root", "").value
+        path = self._text_parameter("config")
+        prefix = self._text_parameter("prefix")
+        dash_root = self._text_parameter("dash_root")
+        self.resume = bool(self.declare_parameter("continue_recording", False).value)
         if not path:
             raise MlDashRosError("parameter 'config' is required: the mapping YAML to record")
         self.config: RecordConfig = load_config(path)
@@ -64,6 +66,12 @@ class RecorderNode(Node):
         self.create_timer(self.config.recorder.discovery_period, self._discover)
         self.create_timer(self.config.recorder.status_period, self._publish_status)
 
+    def _text_parameter(self, name: str) -> str:
+        """Declare a text parameter that accepts any value (``prefix:=20261125`` is text)."""
+        value = self.declare_parameter(
+            name, "", ParameterDescriptor(dynamic_typing=True)).value
+        return "" if value is None else str(value)
+
     # -- episodes ----------------------------------------------------------------------------
     @property
     def prefix(self) -> str:
@@ -72,6 +80,11 @@ class RecorderNode(Node):
 
     def _start_episode(self) -> None:
         self.episode += 1
+        root = Path(self.dash_root).expanduser()
+        if self.episode > 1 and not self.resume:   # never merge into an earlier run's episode
+            while holds_recording(root.joinpath(*self.prefix.split("/"))):
+                self.episode += 1
+        self._lock = claim_prefix(root, self.prefix, resume=self.resume)
         buffer = self.config.buffer
         self.experiment = Experiment(self.prefix, dash_root=self.dash_root,
                                      flush_interval=buffer.flush_interval,
@@ -92,8 +105,11 @@ class RecorderNode(Node):
         try:
             experiment.tracks.flush()
         finally:
-            experiment.close(status=status, error=error)
-            self._write_stats(experiment)
+            try:
+                experiment.close(status=status, error=error)
+            finally:
+                self._write_stats(experiment)
+                self._lock.release()
 
     def _write_stats(self, experiment: Experiment) -> None:
         stats = {"node": self.get_fully_qualified_name(), "config": self.config.source,
@@ -101,9 +117,9 @@ class RecorderNode(Node):
                  "stopped": time.time(), "executor_errors": self.executor_errors,
                  "topics": self.status_rows(experiment)}
         target = Path(experiment.path) / STATS_FILE
-        tmp = target.with_name("." + STATS_FILE + ".tmp")
-        tmp.write_text(json.dumps(stats, indent=2, sort_keys=True))
-        os.replace(tmp, target)
+        stats["runs"] = _earlier_runs(target) + [
+            {key: value for key, value in stats.items() if key != "runs"}]
+        atomic_write_bytes(target, json.dumps(stats, indent=2, sort_keys=True).encode())
 
     # -- message path ------------------------------------------------------------------------
     def _append(self, track: str, fields: dict, ts: float) -> None:
@@ -138,10 +154,10 @@ class RecorderNode(Node):
             offered = [info.qos_profile for info in self.get_publishers_info_by_topic(topic)]
             profile, note = qos_rules.adapted_profile(offered, latched=recorder.latched)
         recorder.type_name, recorder.qos = type_name, qos_rules.describe(profile)
-        events = SubscriptionEventCallbacks(
+        recorder.subscribe(
+            lambda events: self.create_subscription(
+                msg_class, topic, _draining(recorder), profile, event_callbacks=events),
             incompatible_qos=lambda event: self._on_incompatible_qos(recorder, event))
-        recorder.subscription = self.create_subscription(
-            msg_class, topic, _draining(recorder), profile, event_callbacks=events)
         if note:
             self.get_logger().warning(f"{topic}: QoS {note}")
         self.get_logger().info(f"{topic} [{type_name}] -> {recorder.config.track} "
@@ -157,7 +173,7 @@ class RecorderNode(Node):
 
     # -- status ------------------------------------------------------------------------------
     def status_rows(self, experiment: Experiment | None = None) -> dict[str, dict[str, Any]]:
-        """Return per-topic counts: received, written, dropped, rate, buffered, problems."""
+        """Return per-topic counts: received, written, dropped, lost, gaps, rate, problems."""
         experiment = experiment or self.experiment
         now = time.monotonic()
         period = max(now - self._last_status, 1e-6)
@@ -172,7 +188,7 @@ class RecorderNode(Node):
             row = {"type": recorder.type_name, "qos": recorder.qos,
                    "qos_incompatible": recorder.qos_incompatible,
                    "subscribed": recorder.subscription is not None,
-                   **recorder.counts.as_dict(),
+                   **recorder.counts.as_dict(), **recorder.loss(),
                    "written": sum(b.written_rows for b in builders),
                    "buffered": sum(b.buffered_rows for b in builders),
                    "dropped": dropped,
@@ -247,6 +263,20 @@ def _draining(recorder: TopicRecorder):
                 return
             on_message(taken[0])
     return callback
+
+
+def _earlier_runs(path: Path) -> list:
+    """Return the runs an earlier recorder.json holds (none if absent or unreadable)."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if not isinstance(doc, dict):
+        return []
+    runs = doc.get("runs")
+    if isinstance(runs, list):
+        return runs
+    return [doc] if "topics" in doc else []     # written before runs were kept
 
 
 def _single(types: list[str] | None) -> str | None:

@@ -136,8 +136,9 @@ def _fsync_file(path: Path) -> None:
 class WriterLock:
     """An exclusive flock on ``topic=…/.writer.lock``; the kernel drops it if we die."""
 
-    def __init__(self, directory: Path, topic: str, prefix: str) -> None:
-        """Take the lock or raise TopicBusyError naming the topic, prefix and lock file."""
+    def __init__(self, directory: Path, topic: str, prefix: str,
+                 busy: type = TopicBusyError) -> None:
+        """Take the lock or raise ``busy`` naming the topic, prefix and lock file."""
         self.path = directory / LOCK_NAME
         try:
             directory.mkdir(parents=True, exist_ok=True)
@@ -149,10 +150,10 @@ class WriterLock:
         except BlockingIOError:
             os.close(self._fd)
             self._fd = None
-            raise TopicBusyError(
-                f"track {topic!r} of prefix {prefix!r} is being written by another writer "
-                f"(lock held on {self.path}); use another topic or prefix, or close that writer"
-            ) from None
+            what = f"track {topic!r} of prefix {prefix!r}" if topic else f"prefix {prefix!r}"
+            raise busy(
+                f"{what} is being written by another writer (lock held on {self.path}); use "
+                f"another {'topic or ' if topic else ''}prefix, or stop that writer") from None
 
     def release(self) -> None:
         """Release the lock (idempotent)."""

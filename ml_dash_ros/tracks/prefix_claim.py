@@ -1,0 +1,47 @@
+"""Claim a prefix for one recorder: one recording is one recording.
+
+A recorder takes an exclusive lock on ``{prefix}/.writer.lock`` for as long as it writes (the
+kernel drops it if the process dies, and ``ls`` reads a held lock as "running"), and refuses a
+prefix that already holds a recording unless asked to continue it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ml_dash_ros.errors import PrefixBusyError, RecordingExistsError
+from ml_dash_ros.tracks import layout
+from ml_dash_ros.tracks.catalog import STATUS_FILE, TRACKS_DIR
+from ml_dash_ros.tracks.segments import WriterLock
+
+
+def holds_recording(path: Path) -> bool:
+    """Tell whether a prefix directory holds a recording (a status file or any track)."""
+    tracks = path / TRACKS_DIR
+    return (path / STATUS_FILE).is_file() or (tracks.is_dir() and any(tracks.iterdir()))
+
+
+def claim_prefix(dash_root: Path, prefix: str, *, resume: bool = False) -> WriterLock:
+    """Lock ``prefix`` for this process; return the lock (``release()`` it when done).
+
+    Raises PrefixBusyError when another writer holds it, and RecordingExistsError when it
+    already holds a recording and ``resume`` is false; nothing is written in either case
+    beyond the lock file.
+    """
+    path = layout.prefix_dir(dash_root, prefix)
+    lock = WriterLock(path, "", prefix, busy=PrefixBusyError)
+    if holds_recording(path) and not resume:
+        lock.release()
+        raise RecordingExistsError(
+            f"{path} already holds a recording ({_describe(path)}); choose another prefix, "
+            "or continue it with -p continue_recording:=true (rows at the same _ts merge)")
+    return lock
+
+
+def _describe(path: Path) -> str:
+    try:
+        doc = json.loads((path / STATUS_FILE).read_text(encoding="utf-8"))
+        return f"status {doc['status']}, started {doc['started_at']}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "tracks on disk"
