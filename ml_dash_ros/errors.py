@@ -40,6 +40,14 @@ class ColumnNotFoundError(NotFoundError):
     """A read names a column no segment of the track has; the message lists the columns."""
 
 
+class TrackNotFoundError(NotFoundError):
+    """A read names a track the experiment does not hold; the message lists the tracks."""
+
+
+class ColumnNotFoundError(NotFoundError):
+    """A read names a column no segment of the track has; the message lists the columns."""
+
+
 class ConfigError(MlDashRosError, ValueError):
     """A mapping YAML file is invalid: names the file, the key path and what was expected."""
 

@@ -15,8 +15,9 @@ from typing import Iterator, Optional, Sequence, Union
 
 import pyarrow as pa
 
-from ml_dash_ros.errors import NotFoundError, StoreError
+from ml_dash_ros.errors import NotFoundError, StoreError, TrackNotFoundError
 from ml_dash_ros.tracks import Experiment, layout, reader, schema
+from ml_dash_ros.tracks.roots import resolve_dash_root
 
 STATUS_FILE = "experiment.json"
 TRACKS_DIR = "tracks"
@@ -27,9 +28,13 @@ def is_experiment_dir(path: Path) -> bool:
     return (path / STATUS_FILE).is_file() or (path / TRACKS_DIR).is_dir()
 
 
-def open_experiment(prefix: str, *, dash_root: Union[str, os.PathLike] = ".dash") -> Experiment:
-    """Return the (unopened, read-only use) Experiment of an existing prefix."""
-    root = Path(dash_root).expanduser()
+def open_experiment(prefix: str, *,
+                    dash_root: Union[str, os.PathLike, None] = None) -> Experiment:
+    """Return the (unopened, read-only use) Experiment of an existing prefix.
+
+    ``dash_root`` None: ``$ML_DASH_ROOT``, else ``.dash``.
+    """
+    root = Path(resolve_dash_root(dash_root)).expanduser()
     if not root.is_dir():
         raise NotFoundError(f"dash_root {str(root)!r} does not exist")
     exp = Experiment(prefix, dash_root=root)
@@ -48,8 +53,8 @@ def require_track(exp: Experiment, track: str) -> Path:
     directory = layout.list_topics(exp.tracks.directory).get(track)
     if directory is None:
         known = ", ".join(track_names(exp)) or "none"
-        raise NotFoundError(f"experiment {exp.prefix!r} has no track {track!r} "
-                            f"(tracks: {known})")
+        raise TrackNotFoundError(f"experiment {exp.prefix!r} has no track {track!r} "
+                                 f"(tracks: {known})")
     return directory
 
 
@@ -99,21 +104,8 @@ def resolve_columns(exp: Experiment, track: str,
     """Return stored column names for a request (exact or dotted group), or raise NotFoundError."""
     if columns is None:
         return None
-    kinds = track_schema(exp, track)
-    out: list = []
-    for name in columns:
-        if name == schema.TS:
-            continue
-        if name in kinds:
-            out.append(name)
-            continue
-        children = [k for k in kinds if k.startswith(name + ".")]
-        if not children:
-            known = ", ".join(k for k in kinds if k != schema.TS)
-            raise NotFoundError(f"track {track!r} of {exp.prefix!r} has no column {name!r} "
-                                f"(columns: {known})")
-        out.extend(children)
-    return list(dict.fromkeys(out))
+    return reader.resolve_columns(track_schema(exp, track), columns,
+                                  f"track {track!r} of {exp.prefix!r}")
 
 
 def read_track(exp: Experiment, track: str, start: Optional[float] = None,

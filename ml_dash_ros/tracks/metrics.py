@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any, Optional
 
+from ml_dash_ros.errors import TrackNotFoundError
 from ml_dash_ros.tracks.builder import TrackBuilder
 from ml_dash_ros.tracks.manager import TracksManager
 
@@ -34,7 +35,10 @@ class MetricBuilder:
         """Record one data point at the next index. Return self."""
         with self._lock:
             if self._next is None:
-                stats = self._track.read_table(columns=[]).column("_ts")
+                try:
+                    stats = self._track.read_table(columns=[]).column("_ts")
+                except TrackNotFoundError:  # the first point of a new metric
+                    stats = ()
                 self._next = int(stats[-1].as_py()) + 1 if len(stats) else 0
             index = self._next
             self._track.append(_ts=float(index), **values)

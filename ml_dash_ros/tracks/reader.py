@@ -21,7 +21,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ml_dash_ros.errors import CorruptFileError, StoreError
+from ml_dash_ros.errors import (ColumnNotFoundError, CorruptFileError, StoreError,
+                                TrackNotFoundError)
 from ml_dash_ros.tracks import layout, schema
 from ml_dash_ros.tracks.schema import TS
 
@@ -204,8 +205,13 @@ def _unified_kinds(infos: Sequence[FileInfo]) -> dict:
     return dict(kinds)
 
 
-def resolve_columns(kinds: dict, columns: Optional[Sequence[str]]) -> Optional[list]:
-    """Map requested names to stored columns: exact names or dotted children (``camera``)."""
+def resolve_columns(kinds: dict, columns: Optional[Sequence[str]],
+                    where: str = "the track") -> Optional[list]:
+    """Map requested names to stored columns: exact names or dotted children (``camera``).
+
+    A name that is neither raises ColumnNotFoundError listing the columns, unless the track
+    has no stored column at all (nothing written yet: the read is simply empty).
+    """
     if columns is None:
         return None
     if isinstance(columns, str):
@@ -216,14 +222,34 @@ def resolve_columns(kinds: dict, columns: Optional[Sequence[str]]) -> Optional[l
             continue
         if name in kinds:
             out.append(name)
-        else:
-            out.extend(k for k in kinds if k.startswith(name + "."))
+            continue
+        children = [k for k in kinds if k.startswith(name + ".")]
+        if not children and any(k != TS for k in kinds):
+            known = ", ".join(k for k in kinds if k != TS)
+            raise ColumnNotFoundError(f"{where} has no column {name!r} (columns: {known})")
+        out.extend(children)
     return list(dict.fromkeys(out))
+
+
+def require_topic(directory: Path) -> None:
+    """Raise TrackNotFoundError, listing the stored topics, when a topic directory is absent."""
+    if directory.is_dir():
+        return
+    kind_dir = directory.parent
+    known = ", ".join(repr(t) for t in layout.list_topics(kind_dir)) or "none"
+    topic = _topic_of(directory)
+    noun = kind_dir.name[:-1] if kind_dir.name.endswith("s") else kind_dir.name
+    raise TrackNotFoundError(f"{kind_dir.parent} has no {noun} {topic!r} "
+                             f"({kind_dir.name}: {known})")
 
 
 def read_range(directory: Path, start: Optional[float] = None, end: Optional[float] = None,
                columns: Optional[Sequence[str]] = None) -> pa.Table:
-    """Read one topic's rows in [start, end] (inclusive), merged and sorted by `_ts`."""
+    """Read one topic's rows in [start, end] (inclusive), merged and sorted by `_ts`.
+
+    An absent topic raises TrackNotFoundError; a column no segment has, ColumnNotFoundError.
+    """
+    require_topic(directory)
     for attempt in range(3):
         try:
             return _read_range_once(directory, start, end, columns)
@@ -241,7 +267,7 @@ def _read_range_once(directory: Path, start: Optional[float], end: Optional[floa
                      columns: Optional[Sequence[str]]) -> pa.Table:
     infos = live_infos(directory)
     kinds = _unified_kinds(infos)
-    names = resolve_columns(kinds, columns)
+    names = resolve_columns(kinds, columns, f"track {_topic_of(directory)!r}")
     if names is not None:
         kinds = {n: kinds[n] for n in names}
     tables = []
@@ -251,6 +277,10 @@ def _read_range_once(directory: Path, start: Optional[float], end: Optional[floa
             if table is not None and table.num_rows:
                 tables.append(table)
     return merge_tables(tables, kinds)
+
+
+def _topic_of(directory: Path) -> str:
+    return layout.decode_topic(directory.name[len(layout.TOPIC_DIR_PREFIX):])
 
 
 def iter_merged(infos: Sequence[FileInfo], kinds: dict) -> Iterator[pa.Table]:

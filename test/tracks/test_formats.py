@@ -46,8 +46,8 @@ def test_mocap_document(robot):
                                 "note": "hi"}
 
 
-def test_mocap_of_empty_track(exp):
-    doc = exp.tracks("none").read(format="mocap")
+def test_mocap_of_empty_window(robot):
+    doc = robot.read(start_timestamp=100.0, format="mocap")
     assert (doc["metadata"]["frameCount"], doc["frames"]) == (0, [])
 
 

@@ -2,9 +2,11 @@
 
 import tempfile
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ml_dash_ros import Experiment
+from ml_dash_ros.errors import TrackNotFoundError
 
 TOPICS = ["robot", "cam/rgb", "a b"]
 FIELDS = ["a", "b", "c.d"]
@@ -46,6 +48,10 @@ def model_put(model, topic, ts, fields):
 
 
 def check(exp, model, topic, start, end):
+    if topic not in model:  # never appended to: the track does not exist
+        with pytest.raises(TrackNotFoundError):
+            exp.tracks(topic).read(start, end)
+        return
     got = exp.tracks(topic).read(start, end)["entries"]
     assert got == model_rows(model, topic, start, end)
 

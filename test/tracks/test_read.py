@@ -48,9 +48,10 @@ def test_column_prefix_selects_flattened_children(exp):
         {"_ts": 0.0, "camera.pos": 1.0, "camera.rot": 2.0}]
 
 
-def test_unknown_column_is_ignored(exp):
+def test_unknown_column_raises(exp):
     exp.tracks("r").append(a=1.0, _ts=0.0)
-    assert exp.tracks("r").read(columns=["nope"])["entries"] == [{"_ts": 0.0}]
+    with pytest.raises(KeyError, match="track 'r' has no column 'nope'"):
+        exp.tracks("r").read(columns=["nope"])
 
 
 def test_read_flushes_buffered_rows_first(exp):
@@ -59,8 +60,9 @@ def test_read_flushes_buffered_rows_first(exp):
     assert b.buffered_rows == 0
 
 
-def test_read_of_unknown_topic_is_empty(exp):
-    assert exp.tracks("never").read() == {"entries": [], "count": 0}
+def test_read_of_unknown_topic_raises(exp):
+    with pytest.raises(KeyError, match="no track 'never'"):
+        exp.tracks("never").read()
 
 
 def test_time_range_read_opens_only_overlapping_segments(exp, stats):
