@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ml_dash_ros.cli import output
+from ml_dash_ros.errors import PartialExportError
 from ml_dash_ros.tools.export import EXPORT_FORMATS, export_experiment
 
 
@@ -24,8 +25,16 @@ def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Export the tracks."""
-    files = export_experiment(args.prefix, args.out, dash_root=args.dash_root, fmt=args.format,
-                              tracks=output.split_list(args.tracks))
-    for path in files:
-        print(path)
+    try:
+        files = export_experiment(args.prefix, args.out, dash_root=args.dash_root,
+                                  fmt=args.format, tracks=output.split_list(args.tracks))
+    except PartialExportError as err:
+        _print_paths(err.written)
+        raise  # one line naming what was skipped, exit code 1
+    _print_paths(files)
     return 0
+
+
+def _print_paths(paths: list) -> None:
+    for path in paths:
+        print(output.text(path))

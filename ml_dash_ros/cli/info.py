@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     out = output.console()
     _header(out, summary)
+    output.print_damage(out, [summary])
     out.print(_tracks_table(summary))
     out.print(_columns_table(summary))
     if any(t.gaps for t in summary.tracks):
@@ -46,15 +47,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _header(out, summary: ExperimentSummary) -> None:
-    status = summary.status
-    out.print(f"prefix: {summary.prefix}")
-    out.print(f"path: {summary.path}")
-    out.print(f"status: {status.get('status', '-')}  started: {status.get('started_at', '-')}"
-              f"  ended: {status.get('ended_at', '-')}")
+    status, text = summary.status, output.text_or_dash
+    out.print(f"prefix: {text(summary.prefix)}")
+    out.print(f"path: {text(summary.path)}")
+    out.print(f"status: {text(summary.state_text)}  started: {text(status.get('started_at'))}"
+              f"  ended: {text(status.get('ended_at'))}")
     recorder = summary.recorder
     if recorder:
-        source = recorder.get("bag") or recorder.get("node", "-")
-        out.print(f"recorded by: {source}  config: {recorder.get('config', '-')}")
+        source = recorder.get("bag") or recorder.get("node")
+        out.print(f"recorded by: {text(source)}  config: {text(recorder.get('config'))}")
     out.print(f"size: {output.size(summary.size_bytes)} in {len(summary.tracks)} tracks")
 
 
@@ -64,7 +65,8 @@ def _tracks_table(summary: ExperimentSummary):
                         title="tracks")
     for t in summary.tracks:
         longest = max((g.duration for g in t.gaps), default=None)
-        grid.add_row(t.track, t.topic or "-", str(t.rows), output.seconds(t.start_ts),
+        grid.add_row(output.text(t.track), output.text_or_dash(t.topic),
+                     "unreadable" if t.error else str(t.rows), output.seconds(t.start_ts),
                      output.seconds(t.end_ts), output.seconds(t.duration), output.rate(t.rate),
                      output.seconds(t.median_period, 6), str(len(t.gaps)),
                      output.seconds(longest), output.size(t.size_bytes))
@@ -75,7 +77,8 @@ def _columns_table(summary: ExperimentSummary):
     grid = output.table("track", "column", "type", title="columns")
     for t in summary.tracks:
         for i, (name, kind) in enumerate(t.columns):
-            grid.add_row(t.track if i == 0 else "", name, kind,
+            grid.add_row(output.text(t.track) if i == 0 else "", output.text(name),
+                         output.text(kind),
                          end_section=i == len(t.columns) - 1)
     return grid
 
@@ -86,7 +89,7 @@ def _gaps_table(summary: ExperimentSummary, limit: int):
     for t in summary.tracks:
         shown = t.gaps[:max(limit, 0)]
         for i, gap in enumerate(shown):
-            grid.add_row(t.track if i == 0 else "", output.seconds(gap.start),
+            grid.add_row(output.text(t.track) if i == 0 else "", output.seconds(gap.start),
                          output.seconds(gap.end), output.seconds(gap.duration))
         if len(t.gaps) > len(shown):
             grid.add_row("", f"... {len(t.gaps) - len(shown)} more", "", "")
@@ -99,7 +102,7 @@ def _recorder_table(summary: ExperimentSummary):
     for topic, row in summary.recorder["topics"].items():
         problems = ", ".join(f"{k}={v}" for k, v in row.items()
                              if k not in _QUIET and v not in (0, "", None, False))
-        grid.add_row(topic, str(row.get("type", "-")),
-                     *(str(row.get(c, "-")) for c in _COUNTERS),
-                     str(len(row.get("tracks") or ())), problems or "-")
+        grid.add_row(output.text(topic), output.text_or_dash(row.get("type")),
+                     *(output.text_or_dash(row.get(c)) for c in _COUNTERS),
+                     str(len(row.get("tracks") or ())), output.text_or_dash(problems))
     return grid

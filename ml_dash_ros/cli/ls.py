@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
         output.print_json([e.as_dict() for e in experiments])
         return 0
     if not experiments:
-        output.console().print(f"no experiments under {args.dash_root}")
+        output.console().print(f"no experiments under {output.text(args.dash_root)}")
         return 0
     print_experiments(experiments)
     return 0
@@ -38,12 +38,19 @@ def print_experiments(experiments: list) -> None:
     grid = output.table("experiment", "status", "track", "rows >", "start >", "end >",
                         "duration s >", "rate Hz >", "size >")
     for exp in experiments:
-        status = exp.status.get("status", "-")
+        prefix, status = output.text(exp.prefix), output.text(exp.state_text)
         if not exp.tracks:
-            grid.add_row(exp.prefix, status, "-", "0", "-", "-", "-", "-", "-")
+            grid.add_row(prefix, status, "-", "0", "-", "-", "-", "-", "-")
         for i, t in enumerate(exp.tracks):
-            grid.add_row(exp.prefix if i == 0 else "", status if i == 0 else "", t.track,
-                         str(t.rows), output.seconds(t.start_ts), output.seconds(t.end_ts),
-                         output.seconds(t.duration), output.rate(t.rate),
-                         output.size(t.size_bytes), end_section=i == len(exp.tracks) - 1)
-    output.console().print(grid)
+            grid.add_row(prefix if i == 0 else "", status if i == 0 else "",
+                         output.text(t.track), _rows(t), output.seconds(t.start_ts),
+                         output.seconds(t.end_ts), output.seconds(t.duration),
+                         output.rate(t.rate), output.size(t.size_bytes),
+                         end_section=i == len(exp.tracks) - 1)
+    out = output.console()
+    out.print(grid)
+    output.print_damage(out, experiments)
+
+
+def _rows(track) -> str:
+    return "unreadable" if track.error else str(track.rows)

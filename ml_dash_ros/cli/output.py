@@ -1,10 +1,16 @@
-"""Shared output helpers of the CLI: rich console, number formats, list arguments, sinks."""
+"""Shared output helpers of the CLI: rich console, number formats, list arguments, sinks.
+
+Names come from the recording (prefixes, tracks, columns, frame ids, JSON side files) and are
+printed through ``text``: control characters become visible escapes (``\x1b``), and the
+console never reads rich markup, so ``[bold]`` in a name is printed as it is.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any, Optional
 
@@ -12,13 +18,31 @@ from rich.console import Console
 from rich.table import Table
 
 WIDE = 200
+_ESCAPED = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))  # controls, format, unassigned
 
 
 def console(stderr: bool = False) -> Console:
     """Return a rich Console on stdout (or stderr); wide and plain when not a terminal."""
     stream = sys.stderr if stderr else sys.stdout
     width = None if stream.isatty() else max(int(os.environ.get("COLUMNS") or 0), WIDE)
-    return Console(file=stream, width=width, highlight=False, soft_wrap=False)
+    return Console(file=stream, width=width, highlight=False, soft_wrap=False, markup=False)
+
+
+def text(value: Any) -> str:
+    """Return a value as one printable line: control and format characters escaped."""
+    raw = value if isinstance(value, str) else str(value)
+    if raw.isprintable():
+        return raw
+    return "".join(_escape_char(c) for c in raw)
+
+
+def _escape_char(char: str) -> str:
+    if char == " " or unicodedata.category(char) not in _ESCAPED:
+        return char
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def table(*columns: str, title: Optional[str] = None) -> Table:
@@ -29,6 +53,11 @@ def table(*columns: str, title: Optional[str] = None) -> Table:
         out.add_column(name[:-2] if right else name, justify="right" if right else "left",
                        overflow="fold")
     return out
+
+
+def text_or_dash(value: Any) -> str:
+    """Return ``text(value)``, or '-' for None and ''."""
+    return "-" if value is None or value == "" else text(value)
 
 
 def seconds(value: Optional[float], digits: int = 3) -> str:
@@ -51,6 +80,15 @@ def size(value: Optional[int]) -> str:
             return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
         amount /= 1024
     return f"{value} B"
+
+
+def print_damage(out: Console, summaries: list) -> None:
+    """Print one line per unreadable track or side file of inventory summaries (if any)."""
+    lines = [f"{summary.prefix}: {line}" for summary in summaries for line in summary.damaged]
+    if lines:
+        out.print(f"damaged ({len(lines)}; 'ml-dash-ros check PREFIX' tells more):")
+    for line in lines:
+        out.print("  " + text(line), soft_wrap=True)
 
 
 def split_list(text: Optional[str]) -> Optional[list]:

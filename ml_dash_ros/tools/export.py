@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from ml_dash_ros.errors import PartialExportError, StoreError
 from ml_dash_ros.tracks import Experiment, layout, schema
 from ml_dash_ros.tracks import catalog as store
 
@@ -79,7 +80,11 @@ def track_file(track: str, suffix: str) -> Path:
 def export_experiment(prefix: str, out: Union[str, os.PathLike], *,
                       dash_root: Union[str, os.PathLike] = ".dash", fmt: str = "parquet",
                       tracks: Optional[Sequence[str]] = None) -> list:
-    """Write every track (or the listed ones) of an experiment to ``out``; return the files."""
+    """Write every track (or the listed ones) of an experiment to ``out``; return the files.
+
+    A track that cannot be read is skipped and the others are written; PartialExportError
+    then names each skipped track and its file, and carries the files written.
+    """
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")
     exp = store.open_experiment(prefix, dash_root=dash_root)
@@ -92,9 +97,13 @@ def export_experiment(prefix: str, out: Union[str, os.PathLike], *,
     names = store.track_names(exp) if tracks is None else list(tracks)
     for name in names:
         store.require_track(exp, name)
-    written = []
+    written, skipped = [], []
     for name in names:
-        table = store.read_track(exp, name)
+        try:
+            table = store.read_track(exp, name)
+        except StoreError as err:
+            skipped.append(f"track {name!r}: {err}")
+            continue
         path = out / track_file(name, "." + fmt)
         path.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "parquet":
@@ -106,4 +115,8 @@ def export_experiment(prefix: str, out: Union[str, os.PathLike], *,
         if (exp.path / side).is_file():
             shutil.copyfile(exp.path / side, out / side)
             written.append(out / side)
+    if skipped:
+        raise PartialExportError(f"export of {prefix!r} skipped {len(skipped)} unreadable "
+                                 f"track(s), wrote the rest to {out}: " + "; ".join(skipped),
+                                 written, skipped)
     return written

@@ -4,6 +4,12 @@ A track summary holds rows, time range, mean rate and size on disk (from Parquet
 file sizes, cheap), and with ``detail=True`` also columns and types (from the segment schemas,
 unified as a read does), the median sample period and the gaps longer than ``GAP_FACTOR``
 times it (from the ``_ts`` column), and the ROS topic that fed it (from ``recorder.json``).
+
+Damage stays where it is: a track with an unreadable segment is listed with ``error`` naming
+the file, an unreadable or ill-typed side file (``experiment.json``, ``recorder.json``) adds
+a line to ``problems``, and every other experiment and track is summarized as usual. A
+"running" recording whose writer is gone reads as ``state`` "interrupted"
+(``tracks.liveness``).
 """
 
 from __future__ import annotations
@@ -17,13 +23,15 @@ from typing import Any, Optional, Sequence, Union
 import numpy as np
 import pyarrow as pa
 
-from ml_dash_ros.errors import NotFoundError, StoreError
-from ml_dash_ros.tracks import Experiment, schema
+from ml_dash_ros.errors import CorruptFileError, MlDashRosError, NotFoundError
+from ml_dash_ros.tracks import Experiment, layout, liveness, schema
 from ml_dash_ros.tracks import catalog as store
 
 GAP_FACTOR = 3.0
 RECORDER_FILE = "recorder.json"
-_SKIP_DIRS = frozenset(("tracks", "metrics"))
+QUARANTINE_DIR = "quarantine"
+_SKIP_DIRS = frozenset(("tracks", "metrics", QUARANTINE_DIR))
+_DAMAGE = (MlDashRosError, OSError, pa.ArrowException)  # what marks one track, not the listing
 
 
 @dataclass(frozen=True)
@@ -44,7 +52,7 @@ class TrackSummary:
     """One track: rows, time range, size; with detail also columns, period and gaps."""
 
     track: str
-    rows: int
+    rows: Optional[int]                  # None when the track cannot be read (see error)
     start_ts: Optional[float]
     end_ts: Optional[float]
     size_bytes: int
@@ -52,6 +60,7 @@ class TrackSummary:
     median_period: Optional[float] = None
     gaps: tuple = ()                     # Gap, ... longer than GAP_FACTOR x median period
     topic: Optional[str] = None          # the ROS topic that fed it, from recorder.json
+    error: Optional[str] = None          # why the track cannot be read, naming the file
 
     @property
     def duration(self) -> Optional[float]:
@@ -64,7 +73,7 @@ class TrackSummary:
     def rate(self) -> Optional[float]:
         """Return the mean rate in Hz, (rows - 1) / duration (None below two rows)."""
         duration = self.duration
-        if self.rows < 2 or not duration:
+        if self.rows is None or self.rows < 2 or not duration:
             return None
         return (self.rows - 1) / duration
 
@@ -87,6 +96,19 @@ class ExperimentSummary:
     status: dict = field(default_factory=dict)     # experiment.json
     tracks: tuple = ()                             # TrackSummary, ...
     recorder: dict = field(default_factory=dict)   # recorder.json ({} when absent)
+    state: str = liveness.UNKNOWN                  # status, "interrupted" if the writer is gone
+    problems: tuple = ()                           # "file: fault" of unreadable side files
+
+    @property
+    def state_text(self) -> str:
+        """Return the state as shown to a user (``running on HOST (not checked)``)."""
+        return liveness.describe(self.status, self.state)
+
+    @property
+    def damaged(self) -> tuple:
+        """Return the problems and the errors of unreadable tracks, one line each."""
+        return self.problems + tuple(f"track {t.track!r}: {t.error}" for t in self.tracks
+                                     if t.error)
 
     @property
     def size_bytes(self) -> int:
@@ -96,8 +118,9 @@ class ExperimentSummary:
     def as_dict(self) -> dict:
         """Return plain data (JSON-ready)."""
         return {"prefix": self.prefix, "path": str(self.path), "status": self.status,
-                "size_bytes": self.size_bytes, "tracks": [t.as_dict() for t in self.tracks],
-                "recorder": self.recorder}
+                "state": self.state, "size_bytes": self.size_bytes,
+                "tracks": [t.as_dict() for t in self.tracks], "recorder": self.recorder,
+                "problems": list(self.problems)}
 
 
 def find_experiments(dash_root: Union[str, os.PathLike] = ".dash") -> list:
@@ -115,13 +138,23 @@ def find_experiments(dash_root: Union[str, os.PathLike] = ".dash") -> list:
 
 
 def list_experiments(dash_root: Union[str, os.PathLike] = ".dash") -> list:
-    """Return an ExperimentSummary (tracks without detail) for every experiment."""
+    """Return an ExperimentSummary (tracks without detail) for every experiment.
+
+    An experiment or track that cannot be read is listed with what is wrong, never dropped.
+    """
+    root = Path(dash_root).expanduser()
     out = []
-    for prefix in find_experiments(dash_root):
-        exp = store.open_experiment(prefix, dash_root=dash_root)
-        tracks = tuple(summarize_track(exp, t) for t in store.track_names(exp))
-        out.append(ExperimentSummary(prefix, exp.path, read_json(exp.path / store.STATUS_FILE),
-                                     tracks, {}))
+    for prefix in find_experiments(root):
+        try:
+            exp = store.open_experiment(prefix, dash_root=root)
+            names = store.track_names(exp)
+        except _DAMAGE as err:
+            out.append(ExperimentSummary(prefix, root / prefix, problems=(str(err),)))
+            continue
+        status, problems = read_status(exp.path)
+        tracks = tuple(_summary_or_damage(exp, t) for t in names)
+        out.append(ExperimentSummary(prefix, exp.path, status, tracks, {},
+                                     liveness.writer_state(exp.path, status), problems))
     return out
 
 
@@ -129,12 +162,27 @@ def experiment_info(prefix: str, *, dash_root: Union[str, os.PathLike] = ".dash"
                     tracks: Optional[Sequence[str]] = None) -> ExperimentSummary:
     """Return the detailed summary of one experiment (optionally only some tracks)."""
     exp = store.open_experiment(prefix, dash_root=dash_root)
-    recorder = read_json(exp.path / RECORDER_FILE)
+    status, problems = read_status(exp.path)
+    recorder, recorder_problems = read_recorder(exp.path)
     sources = track_sources(recorder)
     names = store.track_names(exp) if tracks is None else list(tracks)
-    summaries = tuple(summarize_track(exp, t, detail=True, topic=sources.get(t)) for t in names)
-    return ExperimentSummary(prefix, exp.path, read_json(exp.path / store.STATUS_FILE),
-                             summaries, recorder)
+    for name in names:
+        store.require_track(exp, name)
+    summaries = tuple(_summary_or_damage(exp, t, detail=True, topic=sources.get(t))
+                      for t in names)
+    return ExperimentSummary(prefix, exp.path, status, summaries, recorder,
+                             liveness.writer_state(exp.path, status),
+                             problems + recorder_problems)
+
+
+def _summary_or_damage(exp: Experiment, track: str, **kwargs: Any) -> TrackSummary:
+    """Return a track's summary, or one carrying the error that made it unreadable."""
+    try:
+        return summarize_track(exp, track, **kwargs)
+    except _DAMAGE as err:
+        directory = layout.topic_dir(exp.tracks.directory, track)
+        return TrackSummary(track, None, None, None, store.size_on_disk(directory),
+                            topic=kwargs.get("topic"), error=str(err))
 
 
 def summarize_track(exp: Experiment, track: str, *, detail: bool = False,
@@ -167,7 +215,7 @@ def find_gaps(stamps: np.ndarray, factor: float = GAP_FACTOR) -> tuple:
 
 
 def track_sources(recorder: dict) -> dict:
-    """Return track -> ROS topic from a recorder.json document."""
+    """Return track -> ROS topic from a (checked, ``read_recorder``) recorder.json document."""
     out = {}
     for topic, row in (recorder.get("topics") or {}).items():
         for track in row.get("tracks") or ():
@@ -176,16 +224,71 @@ def track_sources(recorder: dict) -> dict:
 
 
 def read_json(path: Path) -> dict:
-    """Return a JSON side file (experiment.json, recorder.json) as a dict; {} if absent."""
+    """Return a JSON side file (experiment.json, recorder.json) as a dict; {} if absent.
+
+    Raises CorruptFileError naming the file when it is not UTF-8 JSON holding an object.
+    """
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError, ValueError) as err:
-        raise StoreError(f"cannot read {path}: {err}") from err
+    except OSError as err:
+        raise CorruptFileError(path, f"cannot read: {err.strerror or err}") from err
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise CorruptFileError(path, f"not UTF-8 text (byte {err.start})") from err
+    except (ValueError, RecursionError) as err:
+        raise CorruptFileError(path, f"not valid JSON ({err})") from err
     if not isinstance(data, dict):
-        raise StoreError(f"cannot read {path}: expected a JSON object")
+        raise CorruptFileError(path, f"expected a JSON object, got {_json_type(data)}")
     return data
+
+
+def read_status(prefix_dir: Path) -> tuple:
+    """Return (experiment.json as a dict, problems); wrong-typed keys become problems."""
+    path = prefix_dir / store.STATUS_FILE
+    try:
+        doc = read_json(path)
+    except CorruptFileError as err:
+        return {}, (str(err),)
+    problems = tuple(f"{path}: {key}: expected a string, got {_json_type(doc[key])}"
+                     for key in ("status", "error", "started_at", "ended_at", "host")
+                     if doc.get(key) is not None and not isinstance(doc[key], str))
+    return doc, problems
+
+
+def read_recorder(prefix_dir: Path) -> tuple:
+    """Return (recorder.json with only well-formed topic rows, problems naming the rest)."""
+    path = prefix_dir / RECORDER_FILE
+    try:
+        doc = read_json(path)
+    except CorruptFileError as err:
+        return {}, (str(err),)
+    topics = doc.get("topics")
+    if topics is None:
+        return doc, ()
+    if not isinstance(topics, dict):
+        return {**doc, "topics": {}}, (
+            f"{path}: topics: expected an object, got {_json_type(topics)}",)
+    clean, problems = {}, []
+    for topic, row in topics.items():
+        tracks = row.get("tracks") if isinstance(row, dict) else None
+        if not isinstance(row, dict):
+            problems.append(f"{path}: topics[{topic!r}]: expected an object, got "
+                            f"{_json_type(row)}")
+        elif tracks is not None and not (isinstance(tracks, list) and
+                                         all(isinstance(t, str) for t in tracks)):
+            problems.append(f"{path}: topics[{topic!r}].tracks: expected a list of names")
+        else:
+            clean[topic] = row
+    return {**doc, "topics": clean}, tuple(problems)
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
+             int: "a number", float: "a number", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
 
 
 def type_name(kind: Any) -> str:
