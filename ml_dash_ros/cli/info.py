@@ -7,7 +7,8 @@ import argparse
 from ml_dash_ros.cli import output
 from ml_dash_ros.tools.inventory import GAP_FACTOR, ExperimentSummary, experiment_info
 
-_COUNTERS = ("received", "entries", "written", "dropped")
+_COUNTERS = ("received", "entries", "written", "dropped", "lost", "stamp_gaps",
+             "stamp_gap_missing")
 _QUIET = {"type", "qos", "qos_incompatible", "subscribed", "paused", "buffered", "rate",
           "tracks", "append_errors", *_COUNTERS}
 
@@ -18,7 +19,8 @@ def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
         "info", parents=[common], help="describe one experiment",
         description="Show every track of an experiment: columns and types, rows, time range, "
                     f"rate, gaps longer than {GAP_FACTOR:g}x the median period, and the "
-                    "recorder's stored received/written/dropped counts.")
+                    "recorder's stored counts: received, written, dropped, lost before "
+                    "the recorder, stamp gaps.")
     parser.add_argument("prefix", metavar="PREFIX")
     parser.add_argument("--tracks", metavar="A,B", help="only these tracks")
     parser.add_argument("--gaps", type=int, default=5, metavar="N",

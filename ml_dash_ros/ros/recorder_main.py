@@ -15,6 +15,7 @@ from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 
 from ml_dash_ros.errors import MlDashRosError
+from ml_dash_ros.ros.status import summary_table
 
 # rclpy's EventsExecutor dispatches messages at a fraction of the single-threaded executor's
 # CPU (benchmarks/RESULTS.md). With the Kilted PyPI wheels (rclpy 9.1.2) its spin() busy-loops
@@ -89,14 +90,28 @@ def main(args: list[str] | None = None) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, signal.SIG_IGN)
         if node is not None:
+            experiment = node.experiment
             try:
                 node.close_episode()
             except MlDashRosError as err:
                 print(f"recorder: closing failed: {err}", file=sys.stderr)
                 code = 1
+            if experiment is not None:
+                _log_summary(node, experiment)
             node.destroy_node()
         rclpy.try_shutdown()
     return code
+
+
+def _log_summary(node, experiment) -> None:
+    """Log the exit summary of the closed episode: per topic counts and where they went."""
+    try:
+        table = summary_table(node.status_rows(experiment))
+    except Exception as err:  # noqa: BLE001 - a summary must not change how the recorder exits
+        print(f"recorder: no summary: {type(err).__name__}: {err}", file=sys.stderr)
+        return
+    # stderr, not the node logger: after a signal the context is shut down and rosout is gone.
+    print(f"recorder: recorded {experiment.path}:\n{table}", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

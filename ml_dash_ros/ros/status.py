@@ -1,4 +1,4 @@
-"""Recorder status: per-topic counts as diagnostic_msgs, as a log line, and as stored JSON."""
+"""Recorder status: per-topic counts as diagnostic_msgs, as a log line and as the exit table."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 
 
 def topic_status(topic: str, row: dict[str, Any]) -> DiagnosticStatus:
-    """Return one topic's DiagnosticStatus: WARN when messages were dropped or not subscribed."""
+    """Return one topic's DiagnosticStatus: WARN on drops, losses, stamp gaps, no publisher."""
     status = DiagnosticStatus(name=f"ml_dash_ros recorder: {topic}", hardware_id="ml_dash_ros")
+    losses = _losses(row)
     if row.get("skipped"):
         status.level, status.message = DiagnosticStatus.WARN, str(row["skipped"])
-    elif row.get("dropped"):
-        status.level, status.message = DiagnosticStatus.WARN, f"{row['dropped']} dropped"
+    elif losses:
+        status.level, status.message = DiagnosticStatus.WARN, "; ".join(losses)
     elif not row.get("subscribed"):
         status.level, status.message = DiagnosticStatus.WARN, "waiting for publishers"
     else:
@@ -21,6 +22,19 @@ def topic_status(topic: str, row: dict[str, Any]) -> DiagnosticStatus:
     status.values = [KeyValue(key=key, value=str(value)) for key, value in row.items()
                      if key != "skipped"]
     return status
+
+
+def _losses(row: dict[str, Any]) -> list[str]:
+    """Return the row's losses as phrases: dropped, lost before the recorder, stamp gaps."""
+    out = []
+    if row.get("dropped"):
+        out.append(f"{row['dropped']} dropped")
+    if isinstance(row.get("lost"), int) and row["lost"]:
+        out.append(f"{row['lost']} lost before the recorder")
+    if row.get("stamp_gaps"):
+        out.append(f"{row['stamp_gaps']} stamp gaps (~{row.get('stamp_gap_missing', 0)} "
+                   "messages missing)")
+    return out
 
 
 def diagnostics(stamp, rows: dict[str, dict[str, Any]]) -> DiagnosticArray:
@@ -36,3 +50,31 @@ def log_line(rows: dict[str, dict[str, Any]], buffered: int) -> str:
     parts = [f"{topic} {row['received']}/{row['written']}/{row['dropped']} "
              f"{row['rate']:.0f}Hz" for topic, row in rows.items() if row.get("subscribed")]
     return "recv/written/dropped: " + ", ".join(parts) + f"; buffered {buffered} rows"
+
+
+SUMMARY_COLUMNS = ("topic", "received", "written", "dropped", "lost", "gaps (missing)", "tracks")
+_SHOWN_TRACKS = 3
+
+
+def summary_table(rows: dict[str, dict[str, Any]]) -> str:
+    """Return the exit summary: one line per topic, counts and the tracks it went to."""
+    lines = [SUMMARY_COLUMNS]
+    for topic, row in rows.items():
+        tracks = row.get("tracks") or []
+        where = ", ".join(tracks[:_SHOWN_TRACKS])
+        if len(tracks) > _SHOWN_TRACKS:
+            where += f", ... ({len(tracks)} tracks)"
+        if row.get("skipped"):
+            where = "not recorded (see the log)"
+        elif not row.get("subscribed"):
+            where = "never subscribed (no publisher seen)"
+        lines.append((topic, str(row.get("received", 0)), str(row.get("written", 0)),
+                      str(row.get("dropped", 0)), str(row.get("lost", 0)),
+                      f"{row.get('stamp_gaps', 0)} ({row.get('stamp_gap_missing', 0)})",
+                      where or "-"))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(SUMMARY_COLUMNS) - 1)]
+    return "\n".join(
+        "  ".join([line[0].ljust(widths[0])]
+                  + [cell.rjust(width) for cell, width in zip(line[1:-1], widths[1:])]
+                  + [line[-1]]).rstrip()
+        for line in lines)

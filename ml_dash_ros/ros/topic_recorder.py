@@ -1,11 +1,20 @@
-"""One configured topic in the recorder: its subscription, conversion pipeline and counters."""
+"""One configured topic in the recorder: its subscription, conversion pipeline and counters.
+
+Besides what it writes, it counts what it could not see: the middleware's ``message_lost``
+event (messages DDS lost before the recorder took them; "not supported" where the middleware
+does not report it) and gaps in each track's header stamps (``convert.stamp_gaps``). Gaps are
+not looked for on latched or ``on_change`` topics, nor in entries stamped with receive time.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from rclpy.event_handler import SubscriptionEventCallbacks, UnsupportedEventTypeError
+
 from ml_dash_ros.convert.pipeline import TopicPipeline
+from ml_dash_ros.convert.stamp_gaps import StampGaps, total
 from ml_dash_ros.errors import MlDashRosError
 
 
@@ -41,10 +50,33 @@ class TopicRecorder:
     tracks: set[str] = field(default_factory=set)
     pipeline: TopicPipeline = field(init=False)
     first_append_error: str = ""
+    lost_supported: bool = True
     _latched_entries: dict[str, tuple[dict, float]] = field(default_factory=dict)
+    _lost_total: int = 0               # the subscription's message_lost total_count
+    _lost_base: int = 0                # ... when the current episode started
+    _gaps: dict[str, StampGaps] = field(default_factory=dict)
+    _gaps_restart: bool = False
 
     def __post_init__(self) -> None:
         self.pipeline = TopicPipeline(self.config)
+
+    def subscribe(self, create: Callable[[SubscriptionEventCallbacks], Any],
+                  **callbacks: Callable) -> None:
+        """Create the subscription with ``create(events)``, counting lost messages if possible.
+
+        ``callbacks`` are the other event callbacks; where the middleware does not support
+        the ``message_lost`` event, the subscription is created without it.
+        """
+        try:
+            self.subscription = create(SubscriptionEventCallbacks(
+                message_lost=self.on_message_lost, **callbacks))
+        except UnsupportedEventTypeError:
+            self.lost_supported = False
+            self.subscription = create(SubscriptionEventCallbacks(**callbacks))
+
+    def on_message_lost(self, event: Any) -> None:
+        """Take the middleware's count of messages lost before they reached the recorder."""
+        self._lost_total = event.total_count
 
     def on_message(self, msg: Any) -> None:
         """Convert and append one message (the subscription callback: keep it lean)."""
@@ -52,8 +84,20 @@ class TopicRecorder:
         counts.received += 1
         if self.paused:
             counts.paused += 1
+            self._gaps_restart = True
             return
-        for track, fields, ts in self.pipeline.process(msg, self.now()):
+        now = self.now()
+        gaps = None if self.latched or self.config.on_change else self._gaps
+        if self._gaps_restart:
+            self._gaps_restart = False
+            for detector in self._gaps.values():
+                detector.restart()
+        for track, fields, ts in self.pipeline.process(msg, now):
+            if gaps is not None and ts != now:      # header stamps only
+                detector = gaps.get(track)
+                if detector is None:
+                    detector = gaps[track] = StampGaps()
+                detector.add(ts)
             try:
                 self.append(track, fields, ts)
             except MlDashRosError as err:  # e.g. the store keeps failing: count, keep going
@@ -71,9 +115,17 @@ class TopicRecorder:
         self.counts = TopicCounts()
         self.pipeline = TopicPipeline(self.config)
         self.tracks = set()
+        self._gaps = {}
+        self._lost_base = self._lost_total
         for track, (fields, ts) in self._latched_entries.items():
             append(track, fields, ts)
             self.tracks.add(track)
+
+    def loss(self) -> dict[str, Any]:
+        """Return what was lost before the recorder: ``lost`` and the stamp gaps' counts."""
+        gaps = total(detector.count() for detector in self._gaps.values())
+        lost = self._lost_total - self._lost_base if self.lost_supported else "not supported"
+        return {"lost": lost, "stamp_gaps": gaps.gaps, "stamp_gap_missing": gaps.missing}
 
     def problems(self) -> dict[str, Any]:
         """Return the pipeline's counters (no stamp, errors, ...) and its first error."""
