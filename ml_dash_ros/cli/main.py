@@ -13,11 +13,11 @@ import sys
 from typing import Optional, Sequence
 
 from ml_dash_ros import __version__
-from ml_dash_ros.cli import align, export, importbag, info, ls, plot, read
+from ml_dash_ros.cli import align, check, export, importbag, info, ls, output, plot, read
 from ml_dash_ros.errors import MlDashRosError
 
 PROG = "ml-dash-ros"
-COMMANDS = (ls, info, read, export, plot, importbag, align)
+COMMANDS = (ls, info, read, export, plot, importbag, align, check)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,8 +68,8 @@ def one_line(err: BaseException) -> str:
     """Return an exception's message on one line."""
     if isinstance(err, OSError) and err.strerror and err.filename and \
             not isinstance(err, MlDashRosError):
-        return f"{err.filename}: {err.strerror}"
-    text = " ".join(str(err).split())
+        return output.text(f"{err.filename}: {err.strerror}")
+    text = output.text(" ".join(str(err).split()))  # names in it may hold escape codes
     return text or type(err).__name__
 
 
