@@ -7,9 +7,10 @@ import time
 import numpy as np
 import pytest
 from diagnostic_msgs.msg import DiagnosticArray
+from sensor_msgs.msg import JointState
 
 from ml_dash_ros.tracks import Experiment
-from test.ros.support import (Listener, start_publisher, start_recorder,
+from test.ros.support import (Listener, call_trigger, start_publisher, start_recorder,
                               stop, wait_for_log, write_config)
 
 TOPIC = "/test/topic"
@@ -42,6 +43,23 @@ class Session:
         return self.experiment(prefix).tracks(track).read(format="numpy")
 
 
+def _stamp(msg) -> float:
+    return msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+
+
+def wait_for_stamp(session, stamp: float, track: str = "js", timeout: float = 60.0) -> bool:
+    """Flush the recorder until ``track`` on disk reaches ``stamp``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        call_trigger("/recorder/flush")
+        exp = session.experiment()
+        if track in [t["topic"] for t in exp.tracks.list()] and \
+                exp.tracks(track).read(format="numpy")["_ts"].max() >= stamp:
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def _record(tmp_path, topics, publisher_args, seconds=2.0):
     session = Session(tmp_path, topics)
     publisher = start_publisher(*publisher_args)
@@ -64,11 +82,27 @@ def test_receive_policy_stamps_entries_with_the_node_clock(tmp_path):
 
 
 def test_header_policy_counts_messages_without_a_header_and_keeps_running(tmp_path):
-    session = _record(tmp_path, f"  - {{topic: {TOPIC}, track: text}}\n",
+    session = _record(tmp_path, f"  - {{topic: {TOPIC}, track: text, stamp: header}}\n",
                       ["string", "--topic", TOPIC])
     stats = session.stats()[TOPIC]
     assert stats["received"] > 100
     assert stats["no_stamp"] == stats["received"] == stats["dropped"]
+
+
+def test_default_policy_records_messages_without_a_header_at_their_receive_time(tmp_path):
+    session = _record(tmp_path, f"  - {{topic: {TOPIC}, track: text}}\n",
+                      ["string", "--topic", TOPIC])
+    stats, rows = session.stats()[TOPIC], session.rows("text")
+    assert stats["stamped_on_receive"] == stats["received"] == len(rows["_ts"])
+    assert np.array_equal(rows["_ts"], rows["_recv_ts"])
+
+
+def test_default_policy_drops_zero_stamps_and_names_the_fix(tmp_path):
+    session = _record(tmp_path, f"  - {{topic: {TOPIC}, track: js}}\n",
+                      ["zero_stamp", "--topic", TOPIC])
+    stats = session.stats()[TOPIC]
+    assert stats["no_stamp"] == stats["received"] == stats["dropped"]
+    assert "stamp: header_or_receive" in stats["first_error"]
 
 
 def test_header_or_receive_policy_falls_back_on_zero_stamps(tmp_path):
@@ -118,15 +152,19 @@ def test_unknown_type_is_reported_and_other_topics_still_record(tmp_path):
 
 def test_publisher_that_vanishes_and_returns_loses_nothing(tmp_path):
     session = Session(tmp_path, f"  - {{topic: {TOPIC}, track: js}}\n")
-    first = start_publisher("joint_states", "--topic", TOPIC)
-    session.wait_subscribed()
-    time.sleep(1.0)
-    stop(first, signal.SIGKILL)
-    time.sleep(1.0)
-    second = start_publisher("joint_states", "--topic", TOPIC)
-    time.sleep(1.5)
-    stop(second)
-    time.sleep(0.3)
+    with Listener({TOPIC: JointState}) as listener:
+        first = start_publisher("joint_states", "--topic", TOPIC)
+        session.wait_subscribed()
+        assert listener.wait_for(TOPIC, 50, timeout=60)
+        assert wait_for_stamp(session, _stamp(listener.snapshot(TOPIC)[-1]))
+        stop(first, signal.SIGKILL)
+        heard = listener.count(TOPIC)
+        time.sleep(1.0)        # the gap: no publisher at all for a second
+        second = start_publisher("joint_states", "--topic", TOPIC)
+        assert listener.wait_for(TOPIC, heard + 50, timeout=60)
+        stop(second)
+        last = _stamp(listener.snapshot(TOPIC)[-1])
+    assert wait_for_stamp(session, last)
     session.stop()
     rows = session.rows("js")
     assert session.stats()[TOPIC]["received"] == len(rows["_ts"])

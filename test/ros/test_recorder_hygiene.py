@@ -1,4 +1,4 @@
-"""One recording is one recording: a finished or live prefix is refused, continuing is asked for."""
+"""One recording is one recording: a finished or live prefix is refused unless continued."""
 
 import json
 import signal
