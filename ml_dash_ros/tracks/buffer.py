@@ -31,6 +31,7 @@ import numpy as np
 import pyarrow as pa
 
 from ml_dash_ros.tracks import reader, schema
+from ml_dash_ros.tracks.values import text_ok, texts_ok
 
 _INF = float("inf")
 _INT64_MIN, _INT64_MAX = -(2 ** 63), 2 ** 63 - 1
@@ -179,13 +180,15 @@ def _no_fill(values: Any) -> bool:
 
 
 def _is_text_list(value: Any, length: int) -> bool:
-    return type(value) is list and len(value) == length and set(map(type, value)) == _STR_ONLY
+    return (type(value) is list and len(value) == length and set(map(type, value)) == _STR_ONLY
+            and texts_ok(value))
 
 
 def _checks(wants: tuple, env: dict) -> list:
     """Return one check per value ``v{i}``: its exact type, or the length of a list.
 
-    ``array.fromlist`` refuses anything but a list (and any item but a number) itself.
+    ``array.fromlist`` refuses anything but a list (and any item but a number) itself; text
+    must also encode to UTF-8 (``isascii`` first: one C call for the common case).
     """
     checks = []
     for i, want in enumerate(wants):
@@ -194,6 +197,9 @@ def _checks(wants: tuple, env: dict) -> list:
             checks.append(f"is_text_list(v{i}, {int(want)})")
         elif type(want) is int:
             checks.append(f"len(v{i}) == {int(want)}")
+        elif want is str:
+            env["text_ok"] = text_ok
+            checks.append(f"type(v{i}) is str and (v{i}.isascii() or text_ok(v{i}))")
         else:
             env[f"t{i}"] = want
             checks.append(f"type(v{i}) is t{i}")
@@ -320,7 +326,8 @@ def _column(values: tuple, want: Any, code: str) -> Any:
     """
     if type(want) is TextList:        # lists of k str
         if (set(map(type, values)) != {list} or set(map(len, values)) != {want}
-                or set(map(type, chain.from_iterable(values))) != _STR_ONLY):
+                or set(map(type, chain.from_iterable(values))) != _STR_ONLY
+                or not texts_ok(chain.from_iterable(values))):
             return None
         return list(values)
     if type(want) is int:             # lists of k numbers: fromlist, as ``fill`` adds them
@@ -331,8 +338,8 @@ def _column(values: tuple, want: Any, code: str) -> Any:
         for value in values:
             add(value)
         return col
-    if set(map(type, values)) != {want}:  # scalars of exactly one type
-        return None
+    if set(map(type, values)) != {want} or (want is str and not texts_ok(values)):
+        return None  # not scalars of exactly one type, or text that is not UTF-8
     return np.array(values, dtype=_DTYPES[code]) if code else list(values)
 
 

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Sequence, U
 import numpy as np
 import pyarrow as pa
 
-from ml_dash_ros.errors import FieldTypeError, NotFoundError, TimestampError
+from ml_dash_ros.errors import FieldTypeError, FieldValueError, NotFoundError, TimestampError
 from ml_dash_ros.tracks import formats, reader, schema
 from ml_dash_ros.tracks.formats import gc_paused
 from ml_dash_ros.tracks.buffer import TopicBuffer, part_from_rows, part_from_tuples
-from ml_dash_ros.tracks.values import MISSING, check_ts, normalize_fields
+from ml_dash_ros.tracks.values import (MISSING, check_names, check_ts, normalize_fields,
+                                       numpy_storable)
 
 if TYPE_CHECKING:
     from ml_dash_ros.tracks.manager import TracksManager
@@ -116,6 +117,9 @@ class TrackBuilder:
             with gc_paused():  # the caller's rows are many small objects; we make no cycles
                 table = _batch_table(rows)
                 items = None if table is not None else self._validate_rows(rows)
+        if table is not None:  # the fast paths checked values; names are checked here
+            check_names(self._topic, table.names if type(table) is not pa.Table
+                        else table.column_names[1:])
         if self._buf.count + len(rows) >= self._buf.threshold:
             self._manager._slow_path(self, len(rows))
         if table is not None:
@@ -131,6 +135,7 @@ class TrackBuilder:
         faster for many rows of one shape (a bag import), which are checked column by column.
         """
         names = tuple(names)
+        check_names(self._topic, [name for name in names if name != TS])
         rows = rows if isinstance(rows, list) else list(rows)
         part = part_from_tuples(names, rows)
         if part is None:
@@ -253,13 +258,26 @@ _FAST_TS_TYPES = frozenset((float, int))
 
 
 def _column_array(topic: str, name: str, values: Any) -> pa.Array:
+    if isinstance(values, np.ndarray) and values.dtype.kind != "O":
+        if not numpy_storable(values.dtype):
+            raise FieldTypeError(f"track {topic!r}: column {name!r} has unsupported numpy "
+                                 f"dtype {values.dtype}; use float64, int64, bool or str")
+        if values.dtype.kind == "u" and values.dtype.itemsize == 8 and values.size:
+            if values.max() > np.iinfo(np.int64).max:
+                raise FieldTypeError(f"track {topic!r}: column {name!r}: uint64 values beyond "
+                                     "int64; append rows as dicts to store them as JSON text")
+            values = values.astype(np.int64)
     if isinstance(values, np.ndarray) and values.ndim == 2 and values.dtype.kind in "biuf":
         flat = pa.array(values.reshape(-1))
         arr: Any = pa.FixedSizeListArray.from_arrays(flat, values.shape[1])
     elif isinstance(values, (pa.Array, pa.ChunkedArray)):
         arr = values
     elif isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "biufUS":
-        arr = pa.array(values)
+        try:
+            arr = pa.array(values)
+        except (pa.ArrowException, ValueError) as err:  # UnicodeDecodeError: a lone surrogate
+            raise FieldValueError(f"track {topic!r}: column {name!r} cannot be stored: "
+                                  f"{str(err)[:200]}") from err
     else:
         arr, is_json = schema.build_column([normalize_fields(topic, {name: v})[name]
                                            for v in values])
@@ -289,6 +307,7 @@ def _columns_table(topic: str, columns: Union[dict, pa.Table]) -> pa.Table:
         raise TimestampError(f"track {topic!r}: _ts column must be finite (no NaN/inf)")
     arrays = [pa.array(ts)]
     fields = [pa.field(TS, pa.float64(), nullable=False)]
+    check_names(topic, [name for name in columns if name != TS])
     for name, values in columns.items():
         if name == TS:
             continue

@@ -37,6 +37,7 @@ _SCALAR_TYPES = {
 }
 _NUMERIC_RANK = {pa.bool_(): 0, pa.int64(): 1, pa.float64(): 2}
 _INT64_MIN, _INT64_MAX = -(2 ** 63), 2 ** 63 - 1
+_MAX_GUESS_DEPTH = 32  # deeper values take the checked path (values.MAX_DEPTH)
 
 
 def is_json_field(field: pa.Field) -> bool:
@@ -88,14 +89,14 @@ def field_kind(field: pa.Field) -> Any:
     return JSON if t is None else t
 
 
-def _guess(value: Any) -> Optional[pa.DataType]:
+def _guess(value: Any, depth: int = 0) -> Optional[pa.DataType]:
     t = _SCALAR_TYPES.get(type(value))
     if t is not None:
         return t
-    if type(value) in (list, tuple):
+    if type(value) in (list, tuple) and depth < _MAX_GUESS_DEPTH:
         for item in value:
             if item is not None:
-                inner = _guess(item)
+                inner = _guess(item, depth + 1)
                 return None if inner is None else pa.list_(inner)
         return None
     return None
@@ -151,24 +152,49 @@ def _group_kind(group: list) -> Any:
     except (pa.ArrowException, OverflowError, TypeError, ValueError):
         pass
     try:
-        pa.array(group, type=pa.list_(pa.float64()))
+        pa.array([_widen(v) for v in group], type=pa.list_(pa.float64()))
         return pa.list_(pa.float64())
     except (pa.ArrowException, OverflowError, TypeError, ValueError):
         return JSON
 
 
+def _widen(value: Any) -> Any:
+    """Return a list of numbers as floats (ints beyond 2**53 rounded); TypeError otherwise."""
+    if value is None:
+        return None
+    if type(value) in (list, tuple):
+        return [_widen(v) for v in value]
+    if type(value) in (bool, int, float):
+        return float(value)
+    raise TypeError(type(value).__name__)
+
+
 _SEQUENCE_TYPES = frozenset((list, tuple, type(None)))
 
 
-def _only_sequences(values: Sequence[Any]) -> bool:
-    """Return True if every value is a list, tuple or None (pyarrow would split strings)."""
-    return _SEQUENCE_TYPES.issuperset(map(type, values))
+_TEXT_TYPES = {pa.string(): frozenset((str, type(None))),
+               pa.binary(): frozenset((bytes, type(None)))}
 
 
-def _str_bytes_mixed(values: Sequence[Any]) -> bool:
-    kinds = set(map(type, values))
-    kinds.discard(type(None))
-    return len(kinds) > 1
+def _conforms(values: Iterable[Any], t: pa.DataType) -> bool:
+    """Return True if values have the shape of ``t`` as Python values.
+
+    Given an explicit type, pyarrow reads a str where a list is due as a list of characters
+    and bytes as str; this finds such values (they need the JSON fallback). Levels of numbers
+    are left to pyarrow, which refuses a misfit itself.
+    """
+    text = _TEXT_TYPES.get(t)
+    if text is not None:
+        return text.issuperset(map(type, values))
+    if not pa.types.is_list(t):
+        return True
+    values = [v for v in values if v is not None]
+    if not _SEQUENCE_TYPES.issuperset(map(type, values)):
+        return False
+    inner = t.value_type
+    if inner in _TEXT_TYPES or pa.types.is_list(inner):
+        return all(_conforms(v, inner) for v in values)
+    return True
 
 
 def _has_int(t: pa.DataType) -> bool:
@@ -189,9 +215,7 @@ def build_column(values: Sequence[Any]) -> tuple[pa.Array, bool]:
                 arr = None
         except (pa.ArrowException, OverflowError, TypeError, ValueError):
             arr = None
-        if arr is not None and not (
-            guess in (pa.string(), pa.binary()) and _str_bytes_mixed(values)
-        ) and not (pa.types.is_list(guess) and not _only_sequences(values)):
+        if arr is not None and _conforms(values, guess):
             return arr, False
     return _build_mixed(values)
 
@@ -222,9 +246,11 @@ def _build_mixed(values: Sequence[Any]) -> tuple[pa.Array, bool]:
         cast = int if leaf == pa.int64() else float
         values = [_coerce(v, cast) for v in values]
     try:
-        return pa.array(values, type=target), False
+        if _conforms(values, target):
+            return pa.array(values, type=target), False
     except (pa.ArrowException, OverflowError, TypeError, ValueError):
-        return to_json_text(values), True
+        pass
+    return to_json_text(values), True
 
 
 def _coerce(value: Any, cast: type) -> Any:
@@ -244,7 +270,9 @@ def cast_array(arr: pa.Array, source: Any, target: Any) -> pa.Array:
         return to_json_text(arr.to_pylist())
     if arr.type == target:
         return arr
-    return pc.cast(arr, target)
+    # Widening only (bool < int64 < double); an int64 beyond 2**53 rounds, as in any double
+    # column, where Arrow's safe cast would refuse it.
+    return pc.cast(arr, target, safe=False)
 
 
 def target_field(name: str, kind: Any) -> pa.Field:
@@ -277,7 +305,7 @@ def _struct_table(rows: Sequence[dict], names: list, ts: Optional[pa.Array]) -> 
     for name in names:
         value = _first_value(rows, name)
         guess = pa.null() if value is None else _guess(value)
-        if guess is None:
+        if guess is None or not name.isprintable():  # odd names: the checked path
             return None
         fields.append(pa.field(name, guess))
     if ts is None:
@@ -290,11 +318,8 @@ def _struct_table(rows: Sequence[dict], names: list, ts: Optional[pa.Array]) -> 
     if ts is not None:
         columns.insert(0, ts)
     for field, column in zip(fields[-len(names):] if names else [], columns[1:]):
-        if field.type in (pa.string(), pa.binary()) and _str_bytes_mixed(
-                list(map(dict.get, rows, repeat(field.name)))):
-            return None
-        if pa.types.is_list(field.type) and not _SEQUENCE_TYPES.issuperset(
-                map(type, map(dict.get, rows, repeat(field.name)))):
+        if (field.type in _TEXT_TYPES or pa.types.is_list(field.type)) and not _conforms(
+                map(dict.get, rows, repeat(field.name)), field.type):
             return None
         if _has_int(field.type):  # an explicit int64 would truncate floats: check by inference
             try:
