@@ -9,9 +9,7 @@ or ``..`` component uses the store's percent-encoding instead).
 
 from __future__ import annotations
 
-import base64
 import io
-import json
 import os
 import shutil
 from pathlib import Path
@@ -22,7 +20,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ml_dash_ros.errors import PartialExportError, StoreError
-from ml_dash_ros.tracks import Experiment, layout, schema
+from ml_dash_ros.tracks import Experiment, formats, layout, schema
 from ml_dash_ros.tracks import catalog as store
 
 READ_FORMATS = ("json", "jsonl", "csv", "parquet")
@@ -43,14 +41,8 @@ def render_track(exp: Experiment, track: str, fmt: str = "json", start: Optional
     with store.guarded(directory, f"track {track!r}"):
         data = exp.tracks(track).read(start, end, columns=names, format=fmt)
     if fmt == "json":
-        return (json.dumps(data, default=_json_default) + "\n").encode()
+        return (formats.dumps(data) + "\n").encode()
     return data
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, (bytes, bytearray)):
-        return {"$bytes": base64.b64encode(bytes(value)).decode("ascii")}
-    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
 def table_to_csv(table: pa.Table) -> bytes:

@@ -2,6 +2,10 @@
 
 In json/jsonl/mocap entries a field that is null in a row is left out of that row (null
 means "not set"); JSON-text columns (see ``schema``) are decoded back to their values.
+
+JSON text written here (``jsonl`` bytes, and the CLI's json output through ``dumps``) is
+strict JSON: a non-finite float becomes the string ``"NaN"``, ``"Infinity"`` or
+``"-Infinity"`` (the proto3 JSON rule), bytes become ``{"$bytes": base64}``.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ import functools
 import gc
 import io
 import json
-from typing import Any, Iterator
+import math
+from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
 import pyarrow as pa
@@ -115,10 +120,34 @@ def _to_entries(table: pa.Table) -> list:
     return entries
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return {"$bytes": base64.b64encode(value).decode("ascii")}
+def json_default(value: Any) -> Any:
+    """Encode what ``json`` cannot: bytes as ``{"$bytes": base64}``; TypeError otherwise."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"$bytes": base64.b64encode(bytes(value)).decode("ascii")}
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def finite_json(value: Any) -> Any:
+    """Return value with every non-finite float replaced by "NaN", "Infinity" or "-Infinity"."""
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: finite_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_json(v) for v in value]
+    return value
+
+
+def dumps(value: Any, *, default: Optional[Callable[[Any], Any]] = None,
+          **options: Any) -> str:
+    """Return strict JSON text: non-finite floats as strings, bytes as ``{"$bytes": ...}``."""
+    default = default or json_default
+    try:
+        return json.dumps(value, default=default, allow_nan=False, **options)
+    except ValueError:  # a NaN or an infinity somewhere (rare): replace them, then encode
+        return json.dumps(finite_json(value), default=default, allow_nan=False, **options)
 
 
 def _to_parquet_bytes(table: pa.Table) -> bytes:
@@ -185,4 +214,4 @@ def render(table: pa.Table, fmt: str, topic: str) -> Any:
     if fmt == "json":
         return {"entries": entries, "count": len(entries)}
     with gc_paused():
-        return "".join([json.dumps(e, default=_jsonable) + "\n" for e in entries]).encode()
+        return "".join([dumps(e) + "\n" for e in entries]).encode()
