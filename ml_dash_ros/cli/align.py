@@ -7,7 +7,7 @@ import argparse
 import pyarrow.parquet as pq
 
 from ml_dash_ros.cli import output
-from ml_dash_ros.cli.read import add_range
+from ml_dash_ros.cli.timerange import add_range, resolve_range, warn_if_missed
 from ml_dash_ros.tracks.align import METHODS, align
 from ml_dash_ros.tracks.catalog import open_experiment
 
@@ -33,8 +33,11 @@ def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Align and write the table."""
     exp = open_experiment(args.prefix, dash_root=args.dash_root)
-    table = align(exp, output.split_list(args.tracks) or [], args.hz, method=args.method,
-                  tolerance=args.tolerance, start=args.start, end=args.end)
+    tracks = output.split_list(args.tracks) or []
+    start, end = resolve_range(exp, args.start, args.end)
+    table = align(exp, tracks, args.hz, method=args.method, tolerance=args.tolerance,
+                  start=start, end=end)
+    warn_if_missed(exp, tracks, start, end)
     pq.write_table(table, args.out, compression="zstd")
     print(f"{table.num_rows} rows x {table.num_columns} columns -> {args.out}")
     return 0

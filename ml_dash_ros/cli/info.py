@@ -68,8 +68,8 @@ def _tracks_table(summary: ExperimentSummary):
     for t in summary.tracks:
         longest = max((g.duration for g in t.gaps), default=None)
         grid.add_row(output.text(t.track), output.text_or_dash(t.topic),
-                     "unreadable" if t.error else str(t.rows), output.seconds(t.start_ts),
-                     output.seconds(t.end_ts), output.seconds(t.duration), output.rate(t.rate),
+                     "unreadable" if t.error else str(t.rows), output.stamp(t.start_ts),
+                     output.stamp(t.end_ts), output.seconds(t.duration), output.rate(t.rate),
                      output.seconds(t.median_period, 6), str(len(t.gaps)),
                      output.seconds(longest), output.size(t.size_bytes))
     return grid
@@ -91,8 +91,8 @@ def _gaps_table(summary: ExperimentSummary, limit: int):
     for t in summary.tracks:
         shown = t.gaps[:max(limit, 0)]
         for i, gap in enumerate(shown):
-            grid.add_row(output.text(t.track) if i == 0 else "", output.seconds(gap.start),
-                         output.seconds(gap.end), output.seconds(gap.duration))
+            grid.add_row(output.text(t.track) if i == 0 else "", output.stamp(gap.start),
+                         output.stamp(gap.end), output.seconds(gap.duration))
         if len(t.gaps) > len(shown):
             grid.add_row("", f"... {len(t.gaps) - len(shown)} more", "", "")
     return grid

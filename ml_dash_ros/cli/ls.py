@@ -1,4 +1,4 @@
-"""``ls [DASH_ROOT]``: experiments and their tracks as a table."""
+"""``ls [--dash-root DIR]``: experiments and their tracks as a table."""
 
 from __future__ import annotations
 
@@ -11,17 +11,19 @@ from ml_dash_ros.tools.inventory import list_experiments
 def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
     """Register the ls command."""
     parser = subparsers.add_parser(
-        "ls", help="list experiments and their tracks",
-        description="List experiments under DASH_ROOT with rows, time range, mean rate and "
-                    "size of every track.")
-    parser.add_argument("dash_root", nargs="?", default=".dash", metavar="DASH_ROOT",
-                        help="directory holding the recordings (default: .dash)")
+        "ls", parents=[common], help="list experiments and their tracks",
+        description="List experiments under the dash_root with rows, time range, mean rate "
+                    "and size of every track.")
+    parser.add_argument("root", nargs="?", metavar="DASH_ROOT",
+                        help="same as --dash-root (kept for older scripts)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """List the experiments."""
+    if args.root is not None:
+        args.dash_root = args.root
     experiments = list_experiments(args.dash_root)
     if args.json:
         output.print_json([e.as_dict() for e in experiments])
@@ -43,8 +45,8 @@ def print_experiments(experiments: list) -> None:
             grid.add_row(prefix, status, "-", "0", "-", "-", "-", "-", "-")
         for i, t in enumerate(exp.tracks):
             grid.add_row(prefix if i == 0 else "", status if i == 0 else "",
-                         output.text(t.track), _rows(t), output.seconds(t.start_ts),
-                         output.seconds(t.end_ts), output.seconds(t.duration),
+                         output.text(t.track), _rows(t), output.stamp(t.start_ts),
+                         output.stamp(t.end_ts), output.seconds(t.duration),
                          output.rate(t.rate), output.size(t.size_bytes),
                          end_section=i == len(exp.tracks) - 1)
     out = output.console()

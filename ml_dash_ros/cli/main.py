@@ -15,6 +15,8 @@ from typing import Optional, Sequence
 from ml_dash_ros import __version__
 from ml_dash_ros.cli import align, check, export, importbag, info, ls, output, plot, read
 from ml_dash_ros.errors import MlDashRosError
+from ml_dash_ros.mapping import load_config
+from ml_dash_ros.tracks.roots import DASH_ROOT_ENV, DEFAULT_DASH_ROOT, resolve_dash_root
 
 PROG = "ml-dash-ros"
 COMMANDS = (ls, info, read, export, plot, importbag, align, check)
@@ -27,8 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
                                "recordings.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--dash-root", default=".dash", metavar="DIR",
-                        help="directory holding the recordings (default: .dash)")
+    common.add_argument("--dash-root", metavar="DIR",
+                        help=f"directory holding the recordings (default: the --config "
+                             f"mapping's, else ${DASH_ROOT_ENV}, else {DEFAULT_DASH_ROOT})")
+    common.add_argument("--config", metavar="MAPPING.yaml",
+                        help="take dash_root from this mapping YAML (the recorder's)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
         command.add_parser(subparsers, common)
@@ -39,6 +44,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(argv)
     try:
+        _resolve_dash_root(args)
         return args.run(args) or 0
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
@@ -51,6 +57,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             raise
         print(f"{PROG}: error: {one_line(err)}", file=sys.stderr)
         return 1
+
+
+def _resolve_dash_root(args: argparse.Namespace) -> None:
+    """Set args.dash_root: --dash-root, else the --config mapping's, else the default."""
+    if not hasattr(args, "dash_root"):
+        return
+    config = getattr(args, "config", None)
+    configured = load_config(config).experiment.dash_root if config else None
+    args.dash_root = resolve_dash_root(args.dash_root, configured)
 
 
 def _expected(err: Exception) -> bool:

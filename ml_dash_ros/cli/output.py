@@ -7,7 +7,6 @@ console never reads rich markup, so ``[bold]`` in a name is printed as it is.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import unicodedata
@@ -16,6 +15,8 @@ from typing import Any, Optional
 
 from rich.console import Console
 from rich.table import Table
+
+from ml_dash_ros.tracks import formats, times
 
 WIDE = 200
 _ESCAPED = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))  # controls, format, unassigned
@@ -99,8 +100,13 @@ def split_list(text: Optional[str]) -> Optional[list]:
 
 
 def print_json(data: Any) -> None:
-    """Print data as indented JSON on stdout."""
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    """Print data as indented, strict JSON on stdout (non-finite floats as strings)."""
+    sys.stdout.write(formats.dumps(data, indent=2, default=str) + "\n")
+
+
+def stamp(ts: Optional[float]) -> str:
+    """Return a stamp people can read: ISO 8601 UTC for wall-clock time, else seconds."""
+    return times.format_stamp(ts)
 
 
 def write_bytes(data: bytes, out: Optional[str]) -> None:

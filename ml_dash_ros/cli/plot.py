@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ml_dash_ros.cli import output
-from ml_dash_ros.cli.read import add_range
+from ml_dash_ros.cli.timerange import add_range, require_rows, resolve_range
 from ml_dash_ros.tools.plot import plot_track
 from ml_dash_ros.tracks.catalog import open_experiment
 
@@ -27,7 +27,8 @@ def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Plot the columns."""
     exp = open_experiment(args.prefix, dash_root=args.dash_root)
-    path = plot_track(exp, args.track, output.split_list(args.columns), args.out,
-                      args.start, args.end)
+    start, end = resolve_range(exp, args.start, args.end)
+    require_rows(exp, args.track, start, end)
+    path = plot_track(exp, args.track, output.split_list(args.columns), args.out, start, end)
     print(path)
     return 0

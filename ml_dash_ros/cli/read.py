@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ml_dash_ros.cli import output
+from ml_dash_ros.cli.timerange import add_range, resolve_range, warn_if_missed
 from ml_dash_ros.tools.export import READ_FORMATS, render_track
 from ml_dash_ros.tracks.catalog import open_experiment
 
@@ -14,7 +15,8 @@ def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
     """Register the read command."""
     parser = subparsers.add_parser(
         "read", parents=[common], help="print or save one track",
-        description="Write a track's rows with START <= _ts <= END, sorted by _ts.")
+        description="Write a track's rows with START <= _ts <= END, sorted by _ts. A range "
+                    "that misses the track's rows is reported on stderr with its range.")
     parser.add_argument("prefix", metavar="PREFIX")
     parser.add_argument("track", metavar="TRACK")
     add_range(parser)
@@ -25,18 +27,14 @@ def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=run)
 
 
-def add_range(parser: argparse.ArgumentParser) -> None:
-    """Add --start and --end (seconds, inclusive)."""
-    parser.add_argument("--start", type=float, metavar="S", help="first _ts (inclusive)")
-    parser.add_argument("--end", type=float, metavar="S", help="last _ts (inclusive)")
-
-
 def run(args: argparse.Namespace) -> int:
     """Print or save the track."""
     if args.format == "parquet" and not args.out and sys.stdout.isatty():
         raise ValueError("refusing to write Parquet to a terminal; use --out FILE or a pipe")
     exp = open_experiment(args.prefix, dash_root=args.dash_root)
-    data = render_track(exp, args.track, args.format, args.start, args.end,
+    start, end = resolve_range(exp, args.start, args.end)
+    data = render_track(exp, args.track, args.format, start, end,
                         columns=output.split_list(args.columns))
+    warn_if_missed(exp, [args.track], start, end)
     output.write_bytes(data, args.out)
     return 0

@@ -125,6 +125,18 @@ def track_range(exp: Experiment, track: str) -> dict:
         return reader.summary(directory)
 
 
+def recording_range(exp: Experiment, tracks: Optional[Sequence[str]] = None) -> tuple:
+    """Return (earliest start, latest end) of the tracks, (None, None) without rows.
+
+    Static tracks (every row at ``_ts`` 0, "valid at all times") do not count.
+    """
+    ranges = [track_range(exp, t) for t in (track_names(exp) if tracks is None else tracks)]
+    timed = [r for r in ranges if r["count"] and not r["start_ts"] == r["end_ts"] == 0.0]
+    if not timed:
+        return None, None
+    return min(r["start_ts"] for r in timed), max(r["end_ts"] for r in timed)
+
+
 def size_on_disk(directory: Path) -> int:
     """Return the bytes of a track's live segment files."""
     total = 0
