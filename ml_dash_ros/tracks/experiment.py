@@ -12,7 +12,7 @@ import weakref
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from ml_dash_ros.errors import StoreError
+from ml_dash_ros.errors import CorruptFileError, StoreError
 from ml_dash_ros.tracks import layout, liveness
 from ml_dash_ros.tracks.flusher import BufferSettings, Flusher
 from ml_dash_ros.tracks.manager import TracksManager
@@ -196,11 +196,17 @@ class Experiment:
         atomic_write_bytes(self.path / STATUS_FILE, json.dumps(doc, indent=2).encode("utf-8"))
 
     def status(self) -> dict:
-        """Return the content of ``experiment.json`` ({} if never opened)."""
+        """Return the content of ``experiment.json`` ({} if never opened).
+
+        Raises CorruptFileError naming the file when it is not UTF-8 JSON.
+        """
+        path = self.path / STATUS_FILE
         try:
-            return json.loads((self.path / STATUS_FILE).read_text(encoding="utf-8"))
+            return json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return {}
+        except (UnicodeDecodeError, ValueError) as err:
+            raise CorruptFileError(path, f"not UTF-8 JSON ({err})") from err
 
     # data ----------------------------------------------------------------------------------
 

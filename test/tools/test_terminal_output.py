@@ -68,3 +68,12 @@ def test_rich_markup_in_a_name_is_printed_as_it_is(odd_root, command):
 ])
 def test_text_escapes_control_and_format_characters(raw, shown):
     assert output.text(raw) == shown
+
+
+def test_an_error_line_shows_escapes_visible(tmp_path):
+    prefix = "eve/\x1b[31mrun"
+    directory = layout.topic_dir(layout.prefix_dir(tmp_path, prefix) / "tracks", "robot")
+    directory.mkdir(parents=True)
+    (directory / layout.segment_name(1)).write_bytes(b"garbage")
+    proc = run_cli("read", prefix, "robot", "--dash-root", tmp_path)
+    assert (proc.returncode, "\x1b" in proc.stderr) == (1, False), proc.stderr

@@ -104,3 +104,11 @@ def test_close_warns_naming_the_damaged_file(dash_root, caplog):
     with caplog.at_level(logging.WARNING, logger="ml_dash_ros"):
         exp.close()
     assert damaged.name in caplog.text
+
+
+@pytest.mark.parametrize("garbage", [b"\xff\xfe\x00", b"{status: running"])
+def test_a_garbled_status_file_is_named(dash_root, garbage):
+    record_two_tracks(dash_root)
+    (dash_root / "p" / "experiment.json").write_bytes(garbage)
+    with pytest.raises(CorruptFileError, match="experiment.json"):
+        Experiment("p", dash_root=dash_root).status()
