@@ -15,7 +15,7 @@ ARGUMENTS = {
     "config": (PathJoinSubstitution([FindPackageShare("ml_dash_ros"), "config", "demo.yaml"]),
                "mapping YAML: which topics go to which tracks"),
     "prefix": ("", "experiment prefix; empty keeps the config's experiment.prefix"),
-    "dash_root": ("", "root directory of recordings; empty keeps the config's dash_root"),
+    "dash_root": ("", "root directory of recordings; empty: the config's, else $ML_DASH_ROOT"),
     "continue_recording": ("false", "append to a prefix that already holds a recording "
                            "(otherwise such a prefix is refused)"),
     "use_sim_time": ("false", "stamp 'receive' entries with /clock instead of the wall clock"),
