@@ -73,7 +73,7 @@ class _Segment:
     good_groups: tuple = ()              # readable row groups when the footer is fine
 
 
-def check_experiment(prefix: str, *, dash_root: Union[str, os.PathLike] = ".dash",
+def check_experiment(prefix: str, *, dash_root: Union[str, os.PathLike, None] = None,
                      salvage: bool = False) -> CheckReport:
     """Check every file of a recording; with ``salvage`` set unreadable segments aside."""
     exp = catalog.open_experiment(prefix, dash_root=dash_root)

@@ -70,7 +70,7 @@ def track_file(track: str, suffix: str) -> Path:
 
 
 def export_experiment(prefix: str, out: Union[str, os.PathLike], *,
-                      dash_root: Union[str, os.PathLike] = ".dash", fmt: str = "parquet",
+                      dash_root: Union[str, os.PathLike, None] = None, fmt: str = "parquet",
                       tracks: Optional[Sequence[str]] = None) -> list:
     """Write every track (or the listed ones) of an experiment to ``out``; return the files.
 

@@ -26,6 +26,7 @@ import pyarrow as pa
 from ml_dash_ros.errors import CorruptFileError, MlDashRosError, NotFoundError
 from ml_dash_ros.tracks import Experiment, layout, liveness, schema
 from ml_dash_ros.tracks import catalog as store
+from ml_dash_ros.tracks.roots import resolve_dash_root
 
 GAP_FACTOR = 3.0
 RECORDER_FILE = "recorder.json"
@@ -123,9 +124,9 @@ class ExperimentSummary:
                 "problems": list(self.problems)}
 
 
-def find_experiments(dash_root: Union[str, os.PathLike] = ".dash") -> list:
-    """Return the prefixes of every experiment under dash_root, sorted."""
-    root = Path(dash_root).expanduser()
+def find_experiments(dash_root: Union[str, os.PathLike, None] = None) -> list:
+    """Return the prefixes of every experiment under dash_root ($ML_DASH_ROOT, .dash), sorted."""
+    root = Path(resolve_dash_root(dash_root)).expanduser()
     if not root.is_dir():
         raise NotFoundError(f"dash_root {str(root)!r} does not exist")
     found = []
@@ -137,12 +138,12 @@ def find_experiments(dash_root: Union[str, os.PathLike] = ".dash") -> list:
     return sorted(found)
 
 
-def list_experiments(dash_root: Union[str, os.PathLike] = ".dash") -> list:
+def list_experiments(dash_root: Union[str, os.PathLike, None] = None) -> list:
     """Return an ExperimentSummary (tracks without detail) for every experiment.
 
     An experiment or track that cannot be read is listed with what is wrong, never dropped.
     """
-    root = Path(dash_root).expanduser()
+    root = Path(resolve_dash_root(dash_root)).expanduser()
     out = []
     for prefix in find_experiments(root):
         try:
@@ -158,7 +159,7 @@ def list_experiments(dash_root: Union[str, os.PathLike] = ".dash") -> list:
     return out
 
 
-def experiment_info(prefix: str, *, dash_root: Union[str, os.PathLike] = ".dash",
+def experiment_info(prefix: str, *, dash_root: Union[str, os.PathLike, None] = None,
                     tracks: Optional[Sequence[str]] = None) -> ExperimentSummary:
     """Return the detailed summary of one experiment (optionally only some tracks)."""
     exp = store.open_experiment(prefix, dash_root=dash_root)

@@ -5,6 +5,9 @@ import sys
 
 import pytest
 
+from ml_dash_ros import Experiment
+from ml_dash_ros.tools import list_experiments
+
 from test.tools.conftest import PREFIX, child_env, record
 
 
@@ -83,3 +86,10 @@ def test_without_anything_dot_dash_in_the_working_directory_is_used(somewhere):
     record(work / ".dash")
     proc = cli("info", PREFIX, cwd=work)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_tools_default_to_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("ML_DASH_ROOT", str(tmp_path / "env-root"))
+    with Experiment("a/b").run as exp:
+        exp.tracks("t").append(x=1.0, _ts=1.0)
+    assert [e.prefix for e in list_experiments()] == ["a/b"]
