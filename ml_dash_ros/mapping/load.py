@@ -6,25 +6,37 @@ transient_local, system_default or a mapping, got 'fast'``.
 Choices: ``experiment.prefix`` placeholders ``{date}`` (YYYYMMDD) and ``{time}`` (HHMMSS, local
 time) are expanded when the file is loaded, i.e. when the recorder starts, so one run keeps one
 prefix; ``dash_root`` expands ``~``; a key given twice in one mapping is refused.
+
+Any file loads in bounded time and memory: at most ``MAX_FILE_BYTES``, nested at most
+``MAX_NESTING`` levels, at most ``MAX_NODES`` values once aliases are expanded (a "billion
+laughs" is refused before it is built); values in messages are cut short. Track names and
+column names are checked here by the store's own rules, so a file that loads can be recorded.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import reprlib
 import string
 import time
-from pathlib import Path
 from typing import Any, Callable
 
 import yaml
 
 from ml_dash_ros.convert.stamps import DEFAULT_POLICY
-from ml_dash_ros.errors import ConfigError
+from ml_dash_ros.errors import ConfigError, InvalidNameError
 from ml_dash_ros.mapping.model import (LATCHED_TOPICS, PREFIX_KEYS, QOS_CHOICES, QOS_PRESETS,
-                                       STAMP_POLICIES, TEMPLATE_KEYS, BufferConfig,
-                                       ExperimentConfig, QosConfig, RecordConfig, RecorderConfig,
-                                       TopicConfig)
+                                       STAMP_POLICIES, TEMPLATE_KEYS, TIME_JUMP_CHOICES,
+                                       BufferConfig, ExperimentConfig, QosConfig, RecordConfig,
+                                       RecorderConfig, TopicConfig)
+from ml_dash_ros.tracks.layout import encode_topic
+from ml_dash_ros.tracks.values import column_name_problem
+
+MAX_FILE_BYTES = 1 << 20   # a mapping file is a few KB
+MAX_NESTING = 64           # mapping / list levels
+MAX_NODES = 100_000        # YAML values after expanding aliases
+MAX_SHOWN = 300            # characters of a message after the file name
 
 _ROS_NAME = re.compile(r"^(/[A-Za-z_][A-Za-z0-9_]*)+$")
 _TYPE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*/msg/[A-Za-z][A-Za-z0-9_]*$")
@@ -36,21 +48,102 @@ def load_config(path: str | os.PathLike) -> RecordConfig:
     """Read and validate a mapping file."""
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
     except OSError as err:
         raise ConfigError(f"{source}: cannot read the mapping file: {err.strerror}") from err
+    if len(raw) > MAX_FILE_BYTES:
+        raise ConfigError(f"{source}: the file is larger than {MAX_FILE_BYTES} bytes; "
+                          "a mapping file is a few KB of YAML")
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{source}: not UTF-8 text (byte 0x{raw[err.start]:02x} at offset "
+                          f"{err.start}); expected a YAML mapping file") from err
+    try:
+        data = _load_yaml(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(err, "problem", None) or str(err)
-        raise ConfigError(f"{source}: {where}invalid YAML: {problem}") from err
+        raise ConfigError(_cut(f"{source}: ", f"{where}invalid YAML: {problem}")) from err
+    except (ValueError, TypeError) as err:  # e.g. an int of more than 4300 digits
+        raise ConfigError(_cut(f"{source}: ", f"invalid YAML: {err}")) from err
     return parse_config(data, source=source)
 
 
+def _load_yaml(text: str) -> Any:
+    """Parse one YAML document with the limits of this module."""
+    loader = _UniqueKeyLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _expanded_size(node, {})
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(node: yaml.Node, sizes: dict) -> int:
+    """Return how many values ``node`` stands for with aliases expanded; refuse too many."""
+    key = id(node)
+    if key in sizes:
+        if sizes[key] is None:
+            raise yaml.composer.ComposerError(None, None, "an alias refers to a value that "
+                                              "contains it", node.start_mark)
+        return sizes[key]
+    sizes[key] = None  # in progress
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(item, sizes) for item in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+    if size > MAX_NODES:
+        raise yaml.composer.ComposerError(None, None, f"aliases expand to more than {MAX_NODES} "
+                                          "values", node.start_mark)
+    sizes[key] = size
+    return size
+
+
+def _cut(head: str, text: str) -> str:
+    """Return ``head + text``, the text cut to MAX_SHOWN characters on one line."""
+    text = " ".join(text.split())
+    if len(text) > MAX_SHOWN:
+        text = text[:MAX_SHOWN - 3] + "..."
+    return head + text
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 80
+_REPR.maxlevel = 3
+
+
+def _shown(value: Any) -> str:
+    """Return a short repr of a value of any size (never the whole of a huge one)."""
+    return _REPR.repr(value)
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """A SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
+    """A SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last).
+
+    It also refuses nesting deeper than MAX_NESTING (the composer recurses per level).
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.depth >= MAX_NESTING:
+            raise yaml.composer.ComposerError(None, None, f"values nested deeper than "
+                                              f"{MAX_NESTING} levels",
+                                              self.peek_event().start_mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen = set()
@@ -91,8 +184,11 @@ class _Checker:
     def __init__(self, source: str) -> None:
         self.source = source
 
+    def error(self, text: str) -> ConfigError:
+        return ConfigError(_cut(f"{self.source}: ", text))
+
     def fail(self, path: str, expected: str, got: Any) -> None:
-        raise ConfigError(f"{self.source}: {path}: expected {expected}, got {got!r}")
+        raise self.error(f"{path}: expected {expected}, got {_shown(got)}")
 
     def mapping(self, node: Any, path: str, allowed: tuple[str, ...]) -> dict:
         where = path or "top level"
@@ -100,13 +196,13 @@ class _Checker:
             self.fail(where, "a mapping", node)
         for key in node:
             if key not in allowed:
-                raise ConfigError(f"{self.source}: {_join(path, str(key))}: unknown key; "
-                                  f"expected one of {', '.join(allowed)}")
+                raise self.error(f"{_join(path, _shown(key).strip(chr(39)))}: unknown key; "
+                                 f"expected one of {', '.join(allowed)}")
         return node
 
     def require(self, node: dict, path: str, key: str) -> None:
         if key not in node:
-            raise ConfigError(f"{self.source}: {_join(path, key)}: missing required key")
+            raise self.error(f"{_join(path, key)}: missing required key")
 
     def typed(self, value: Any, path: str, kind: type | tuple, expected: str) -> Any:
         if not isinstance(value, kind) or (kind in (int, float, (int, float))
@@ -169,12 +265,18 @@ def _buffer(check: _Checker, node: Any) -> BufferConfig:
 def _recorder(check: _Checker, node: Any) -> RecorderConfig:
     if node is None:
         return RecorderConfig()
-    check.mapping(node, "recorder", ("status_period", "discovery_period"))
+    check.mapping(node, "recorder", ("status_period", "discovery_period", "on_time_jump",
+                                     "time_jump_threshold"))
     defaults = RecorderConfig()
     status = check.positive(node, "recorder", "status_period", float)
     discovery = check.positive(node, "recorder", "discovery_period", float)
+    threshold = check.positive(node, "recorder", "time_jump_threshold", float)
+    jump = check.choice(node.get("on_time_jump", defaults.on_time_jump),
+                        "recorder.on_time_jump", TIME_JUMP_CHOICES)
     return RecorderConfig(status_period=status or defaults.status_period,
-                          discovery_period=discovery or defaults.discovery_period)
+                          discovery_period=discovery or defaults.discovery_period,
+                          on_time_jump=jump,
+                          time_jump_threshold=threshold or defaults.time_jump_threshold)
 
 
 def _topic(check: _Checker, node: Any, path: str) -> TopicConfig:
@@ -186,6 +288,7 @@ def _topic(check: _Checker, node: Any, path: str) -> TopicConfig:
     track = node.get("track", topic.lstrip("/"))
     check.typed(track, f"{path}.track", str, "a track name")
     _template(check, track, f"{path}.track")
+    _storable_track(check, track, f"{path}.track")
     type_name = node.get("type")
     if type_name is not None and not (isinstance(type_name, str) and _TYPE_NAME.match(type_name)):
         check.fail(f"{path}.type", "a message type such as sensor_msgs/msg/JointState",
@@ -210,6 +313,14 @@ def _template(check: _Checker, track: str, path: str) -> None:
         check.fail(path, f"a valid template ({err})", track)
     if _placeholders(track, TEMPLATE_KEYS) is None:
         check.fail(path, "placeholders among {" + "}, {".join(TEMPLATE_KEYS) + "}", track)
+
+
+def _storable_track(check: _Checker, track: str, path: str) -> None:
+    """Refuse a track name (a template: its fixed parts) the store cannot map to a directory."""
+    try:
+        encode_topic(track.format(**{key: "x" for key in TEMPLATE_KEYS}))
+    except InvalidNameError as err:
+        check.fail(path, f"a track name that can be stored ({err})", track)
 
 
 def _placeholders(text: str, allowed: tuple[str, ...]) -> list[str] | None:
@@ -274,6 +385,6 @@ def _fields(check: _Checker, node: Any, path: str) -> dict | tuple | None:
 
 def _column(check: _Checker, name: Any, path: str, expected: str) -> None:
     check.typed(name, path, str, expected)
-    if not name or name.startswith("_") or name.startswith(".") or name.endswith("."):
-        check.fail(path, "a column name not empty, not starting with '_' (reserved: _ts, "
-                   "_recv_ts) and without a leading or trailing '.'", name)
+    problem = column_name_problem(name)  # the store's own rule (Track API append)
+    if problem is not None:
+        check.fail(path, f"a column name that can be stored; this one {problem}", name)

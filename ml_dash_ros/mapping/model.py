@@ -17,6 +17,7 @@ QOS_CHOICES = {"reliability": ("reliable", "best_effort"),
 TEMPLATE_KEYS = ("frame_id", "child_frame_id")      # placeholders of a track name
 PREFIX_KEYS = ("date", "time")                       # placeholders of experiment.prefix
 LATCHED_TOPICS = ("/tf_static",)
+TIME_JUMP_CHOICES = ("new_episode", "ignore")
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,12 @@ class BufferConfig:
 
 @dataclass(frozen=True)
 class RecorderConfig:
-    """Node timing: status publication and graph polling for late topics, in seconds."""
+    """Node timing (status publication, graph polling, in seconds) and stamp jumps back."""
 
     status_period: float = 1.0
     discovery_period: float = 1.0
+    on_time_jump: str = "new_episode"       # or "ignore": see ml_dash_ros.convert.passes
+    time_jump_threshold: float = 1.0
 
 
 @dataclass(frozen=True)

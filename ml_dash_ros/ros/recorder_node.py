@@ -7,15 +7,17 @@ merge buffer -> background flush -> Parquet store. The node only wires ROS to it
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
 from std_srvs.srv import Trigger
 
+from ml_dash_ros.convert.passes import DEFAULT_GRACE
 from ml_dash_ros.convert.types import import_message_class
 from ml_dash_ros.errors import MlDashRosError
 from ml_dash_ros.mapping import RecordConfig, load_config
@@ -49,6 +51,12 @@ class RecorderNode(Node):
         self.recorders = {topic.topic: TopicRecorder(topic, self._append, self._now,
                                                      latched=topic.latched)
                           for topic in self.config.topics}
+        self.time_jumps: list[dict] = []      # stamps that jumped back, this run
+        self._previous: _Previous | None = None
+        self._closing: list[threading.Thread] = []
+        for recorder in self.recorders.values():
+            recorder.passes.threshold = self.config.recorder.time_jump_threshold
+            recorder.on_time_jump = self._on_time_jump
         self._skipped: dict[str, str] = {}
         # Errors the executor raised while dispatching (counted by recorder_main.spin).
         self.executor_errors = 0
@@ -99,23 +107,77 @@ class RecorderNode(Node):
 
     def close_episode(self, status: str = "completed", error: str | None = None) -> None:
         """Flush and close the current experiment, storing the counts beside it."""
+        self._close_previous()
+        for thread in self._closing:           # episodes closing in the background
+            thread.join()
+        self._closing = []
         if self.experiment is None:
             return
-        experiment, self.experiment = self.experiment, None
-        try:
-            experiment.tracks.flush()
-        finally:
-            try:
-                experiment.close(status=status, error=error)
-            finally:
-                self._write_stats(experiment)
-                self._lock.release()
+        episode = self._detach_episode()
+        episode.close(status, error)
 
-    def _write_stats(self, experiment: Experiment) -> None:
-        stats = {"node": self.get_fully_qualified_name(), "config": self.config.source,
-                 "prefix": self.prefix, "episode": self.episode, "started": self._started,
-                 "stopped": time.time(), "executor_errors": self.executor_errors,
-                 "topics": self.status_rows(experiment)}
+    def _detach_episode(self) -> "_Previous":
+        """Take the current experiment out of the message path, with what its stats need."""
+        experiment, self.experiment = self.experiment, None
+        return _Previous(experiment, self._lock, self._stats_header(), time.monotonic(),
+                         self.status_rows(experiment), self._write_stats)
+
+    def _stats_header(self) -> dict:
+        return {"node": self.get_fully_qualified_name(), "config": self.config.source,
+                "prefix": self.prefix, "episode": self.episode, "started": self._started,
+                "time_jumps": list(self.time_jumps)}
+
+    # -- stamps that jump back (a simulation reset, a looped bag) ---------------------------
+    def _on_time_jump(self, recorder: TopicRecorder, ts: float) -> bool:
+        """Start a new episode at a jump back in ``recorder``'s stamps (unless told to ignore).
+
+        The old experiment stays open for the grace period of ``StampPasses`` so that late
+        messages of the old pass land in it, then closes in the background.
+        """
+        jump = {"topic": recorder.config.topic, "from": recorder.passes.latest, "to": ts,
+                "at": time.time()}
+        self.time_jumps.append(jump)
+        now = time.monotonic()
+        if self.config.recorder.on_time_jump == "ignore":
+            self.get_logger().warning(
+                f"{jump['topic']}: stamps jumped back from {jump['from']:.9g} to {ts:.9g}; "
+                "recording on into the same episode (recorder.on_time_jump: ignore), rows "
+                "at equal stamps of the two passes merge")
+            for other in self.recorders.values():
+                other.passes.new_pass(now)
+            return False
+        self._close_previous()
+        previous = self._detach_episode()
+        self._start_episode()
+        self._previous = previous
+        for other in self.recorders.values():
+            other.passes.new_pass(now)
+            other.append_previous = previous.append
+        self.get_logger().warning(
+            f"{jump['topic']}: stamps jumped back from {jump['from']:.9g} to {ts:.9g} (a "
+            f"simulation reset or a looped bag): episode {self.episode} starts in "
+            f"{self.prefix}, so the two passes never merge (recorder.on_time_jump: ignore "
+            "keeps one recording)")
+        return True
+
+    def _close_previous(self, *, wait: bool = True) -> None:
+        """Close the episode a time jump left open for stragglers (now, or once its grace ends)."""
+        previous = self._previous
+        if previous is None:
+            return
+        if not wait and time.monotonic() < previous.opened + 2 * previous.grace:
+            return
+        self._previous = None
+        for recorder in self.recorders.values():
+            recorder.append_previous = None
+        if wait:
+            previous.close("completed", None)
+        else:
+            self._closing.append(previous.close_in_background())
+
+    def _write_stats(self, experiment: Experiment, header: dict, rows: dict) -> None:
+        stats = {**header, "stopped": time.time(), "executor_errors": self.executor_errors,
+                 "topics": rows}
         target = Path(experiment.path) / STATS_FILE
         stats["runs"] = _earlier_runs(target) + [
             {key: value for key, value in stats.items() if key != "runs"}]
@@ -203,6 +265,7 @@ class RecorderNode(Node):
         return rows
 
     def _publish_status(self) -> None:
+        self._close_previous(wait=False)
         rows = self.status_rows()
         self._last_status = time.monotonic()
         self._last_received = {topic: row["received"] for topic, row in rows.items()}
@@ -263,6 +326,45 @@ def _draining(recorder: TopicRecorder):
                 return
             on_message(taken[0])
     return callback
+
+
+class _Previous:
+    """An episode out of the message path: closed now, or after stragglers had their grace."""
+
+    grace = DEFAULT_GRACE
+
+    def __init__(self, experiment: Experiment, lock: Any, header: dict, opened: float,
+                 rows: dict, write_stats: Callable[[Experiment, dict, dict], None]) -> None:
+        """Keep what closing needs: the lock, the stats header and the per-topic rows."""
+        self.experiment, self.lock, self.header = experiment, lock, header
+        self.opened, self.rows, self._write_stats = opened, rows, write_stats
+
+    def append(self, track: str, fields: dict, ts: float) -> None:
+        """Append a straggler of this episode's pass."""
+        self.experiment.tracks(track).append(_ts=ts, **fields)
+
+    def close(self, status: str, error: str | None) -> None:
+        """Flush, close, write recorder.json and release the prefix."""
+        experiment = self.experiment
+        try:
+            experiment.tracks.flush()
+        finally:
+            try:
+                experiment.close(status=status, error=error)
+            finally:
+                for row in self.rows.values():      # stragglers were written after the snapshot
+                    builders = [experiment.tracks(t) for t in row["tracks"]]
+                    row["written"] = sum(b.written_rows for b in builders)
+                    row["buffered"] = sum(b.buffered_rows for b in builders)
+                self._write_stats(experiment, self.header, self.rows)
+                self.lock.release()
+
+    def close_in_background(self) -> threading.Thread:
+        """Close on a thread (compaction must not hold up the executor); return the thread."""
+        thread = threading.Thread(target=self.close, args=("completed", None),
+                                  name="close-episode", daemon=False)
+        thread.start()
+        return thread
 
 
 def _earlier_runs(path: Path) -> list:

@@ -8,11 +8,13 @@ not looked for on latched or ``on_change`` topics, nor in entries stamped with r
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from rclpy.event_handler import SubscriptionEventCallbacks, UnsupportedEventTypeError
 
+from ml_dash_ros.convert.passes import PREVIOUS, RESET, StampPasses
 from ml_dash_ros.convert.pipeline import TopicPipeline
 from ml_dash_ros.convert.stamp_gaps import StampGaps, total
 from ml_dash_ros.errors import MlDashRosError
@@ -26,11 +28,13 @@ class TopicCounts:
     entries: int = 0
     paused: int = 0
     append_errors: int = 0
+    to_previous_episode: int = 0       # late stragglers of the pass before a time jump
 
     def as_dict(self) -> dict[str, int]:
         """Return the counts as a plain dict."""
         return {"received": self.received, "entries": self.entries, "paused": self.paused,
-                "append_errors": self.append_errors}
+                "append_errors": self.append_errors,
+                "to_previous_episode": self.to_previous_episode}
 
 
 @dataclass
@@ -56,6 +60,11 @@ class TopicRecorder:
     _lost_base: int = 0                # ... when the current episode started
     _gaps: dict[str, StampGaps] = field(default_factory=dict)
     _gaps_restart: bool = False
+    # Stamps jumping back (ml_dash_ros.convert.passes): ``on_time_jump(recorder, ts)`` returns
+    # True when it started a new episode; stragglers of the old pass go to ``append_previous``.
+    passes: StampPasses = field(default_factory=StampPasses)
+    on_time_jump: Callable[[Any, float], bool] | None = None
+    append_previous: Callable[[str, dict, float], None] | None = None
 
     def __post_init__(self) -> None:
         self.pipeline = TopicPipeline(self.config)
@@ -93,13 +102,26 @@ class TopicRecorder:
             for detector in self._gaps.values():
                 detector.restart()
         for track, fields, ts in self.pipeline.process(msg, now):
+            append = self.append
+            verdict = self.passes.classify(ts, time.monotonic(), ts != now)
+            if verdict == RESET and self.on_time_jump is not None \
+                    and self.on_time_jump(self, ts):          # a new episode has started
+                counts = self.counts
+                counts.received += 1
+                append = self.append
+                self.passes.classify(ts, time.monotonic(), ts != now)   # the new pass's first
+                if gaps is not None:
+                    gaps = self._gaps                 # the new episode's detectors
+            elif verdict == PREVIOUS and self.append_previous is not None:
+                append = self.append_previous       # a straggler of the pass before a reset
+                counts.to_previous_episode += 1
             if gaps is not None and ts != now:      # header stamps only
                 detector = gaps.get(track)
                 if detector is None:
                     detector = gaps[track] = StampGaps()
                 detector.add(ts)
             try:
-                self.append(track, fields, ts)
+                append(track, fields, ts)
             except MlDashRosError as err:  # e.g. the store keeps failing: count, keep going
                 counts.append_errors += 1
                 self.first_append_error = self.first_append_error or f"{track}: {err}"

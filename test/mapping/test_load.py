@@ -2,6 +2,8 @@
 
 import dataclasses
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,7 +11,8 @@ import pytest
 from ml_dash_ros.errors import ConfigError
 from ml_dash_ros.mapping import QosConfig, load_config, parse_config
 
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
+REPO = Path(__file__).resolve().parents[2]
+CONFIG_DIR = REPO / "config"
 HEAD = "experiment: {prefix: a/b, dash_root: /tmp/dash}\n"
 T = HEAD + "topics:\n"
 
@@ -205,3 +208,119 @@ def test_config_is_frozen():
     config = parse_config({"experiment": {"prefix": "a"}, "topics": [{"topic": "/a"}]})
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.topics[0].track = "b"
+
+
+# ---- hostile files: bounded work, one short line naming the file and the key
+
+def laughs(levels):
+    """Return a config whose fields list holds 9**levels strings through nested aliases."""
+    anchors = ["&a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for i in range(1, levels):
+        anchors.append(f"&a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
+    return T + "  - topic: /a\n    fields:\n      - [" + ", ".join(anchors) + "]\n"
+
+
+def refused(tmp_path, content):
+    path = tmp_path / "hostile.yaml"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: ")
+    assert len(message) < len(str(path)) + 400
+    assert "\n" not in message
+    return message
+
+
+@pytest.mark.parametrize("levels", [6, 9])
+def test_billion_laughs_is_refused(tmp_path, levels):
+    assert "aliases expand to more than" in refused(tmp_path, laughs(levels))
+
+
+def test_aliases_within_the_limit_load(tmp_path):
+    path = tmp_path / "anchors.yaml"
+    path.write_text(T + "  - {topic: /a, qos: &q {preset: reliable, depth: 5}}\n"
+                    "  - {topic: /b, qos: *q}\n")
+    assert load_config(path).topics[1].qos == QosConfig(preset="reliable", depth=5)
+
+
+@pytest.mark.parametrize("content", [
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe\x00\x01",
+    bytes(range(256)) * 4,
+    b"\xff\xfe" + "topics: []".encode("utf-16-le"),
+])
+def test_binary_garbage_is_refused(tmp_path, content):
+    message = refused(tmp_path, content)
+    assert "not UTF-8 text" in message or "invalid YAML" in message
+
+
+def test_control_characters_are_refused(tmp_path):
+    assert "invalid YAML" in refused(tmp_path, T + "  - {topic: /a}\n\x00\x07\n")
+
+
+@pytest.mark.parametrize("content", ["[" * 20000 + "]" * 20000, "{a: " * 20000 + "1" + "}" * 20000,
+                                     T + "  - topic: /a\n    fields: " + "[" * 5000 + "]" * 5000])
+def test_deep_nesting_is_refused(tmp_path, content):
+    assert "nested deeper than" in refused(tmp_path, content)
+
+
+def test_oversized_file_is_refused(tmp_path):
+    assert "larger than" in refused(tmp_path, T + "  - {topic: /a}\n" + "#" * (2 << 20) + "\n")
+
+
+def test_huge_number_is_refused(tmp_path):
+    text = HEAD + "buffer: {batch_size: " + "9" * 5000 + "}\ntopics:\n  - {topic: /a}\n"
+    assert "invalid YAML" in refused(tmp_path, text)
+
+
+def test_long_value_is_cut_in_the_message(tmp_path):
+    message = refused(tmp_path, T + "  - {topic: /a, stamp: " + "x" * 100_000 + "}\n")
+    assert "topics[0].stamp: expected one of" in message
+
+
+@pytest.mark.parametrize("track, pattern", [
+    ('"a\\ud800"', "not valid Unicode"),
+    ("n" * 300, "encodes to 300 bytes"),
+    ("'{frame_id}" + "é" * 100 + "'", "encodes to"),
+])
+def test_unstorable_track_name_is_refused_at_load(tmp_path, track, pattern):
+    message = refused(tmp_path, T + f"  - {{topic: /a, track: {track}}}\n")
+    assert re.search(r"topics\[0\]\.track: expected a track name that can be stored.*"
+                     + pattern, message)
+
+
+@pytest.mark.parametrize("fields, key", [
+    ("{position: 'x.'}", "fields.position"), ("{position: '_recv_ts'}", "fields.position"),
+    ('{position: "a\\0b"}', "fields.position"), ("['n" + "n" * 255 + "']", r"fields\[0\]"),
+    ("[q, '']", r"fields\[1\]"), ('{position: "\\e[31m"}', "fields.position"),
+])
+def test_unstorable_field_name_is_refused_at_load(tmp_path, fields, key):
+    message = refused(tmp_path, T + f"  - {{topic: /a, fields: {fields}}}\n")
+    assert re.search(r"topics\[0\]\." + key + ": expected a column name", message)
+
+
+def test_time_jump_settings_are_read(tmp_path):
+    path = tmp_path / "jump.yaml"
+    path.write_text("recorder: {on_time_jump: ignore, time_jump_threshold: 5}\n"
+                    + T + "  - {topic: /joint_states}\n")
+    recorder = load_config(path).recorder
+    assert (recorder.on_time_jump, recorder.time_jump_threshold) == ("ignore", 5.0)
+
+
+def test_a_bad_time_jump_choice_is_refused(tmp_path):
+    path = tmp_path / "jump.yaml"
+    path.write_text("recorder: {on_time_jump: merge}\n" + T + "  - {topic: /joint_states}\n")
+    with pytest.raises(ConfigError, match="recorder.on_time_jump: expected one of new_episode"):
+        load_config(path)
+
+
+@pytest.mark.parametrize("content", [laughs(9).encode(), bytes(range(256)), b"[" * 20000])
+def test_cli_import_reports_a_hostile_config_in_one_line(tmp_path, content):
+    path = tmp_path / "hostile.yaml"
+    path.write_bytes(content)
+    proc = subprocess.run([sys.executable, "-m", "ml_dash_ros", "import", str(tmp_path / "bag"),
+                           "--config", str(path)], capture_output=True, text=True, timeout=60,
+                          cwd=REPO)
+    assert proc.returncode != 0
+    assert proc.stderr.startswith(f"ml-dash-ros: error: {path}: ")
+    assert proc.stderr.count("\n") == 1
