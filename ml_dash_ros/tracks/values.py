@@ -71,7 +71,7 @@ def column_name_problem(name: Any) -> Optional[str]:
     if len(name) > MAX_NAME_LENGTH:
         return f"is {len(name)} characters long, more than {MAX_NAME_LENGTH}"
     if name[0] == "_":
-        return "starts with '_', which is reserved (_ts, _recv_ts)"
+        return "starts with '_' (reserved: _ts, _recv_ts)"
     if name[0] == "." or name[-1] == "." or ".." in name:
         return "has an empty part between dots (a leading, trailing or double '.')"
     if _CONTROL.search(name):
