@@ -132,7 +132,8 @@ def numpy_storable(dtype: np.dtype) -> bool:
 def _check_key(topic: str, key: Any, value: Any) -> None:
     if key not in SYSTEM_COLUMNS:
         check_name(topic, key)
-    elif value is not None and (type(value) not in (int, float)):
+    elif value is not None and (not isinstance(value, (int, float, np.integer, np.floating))
+                                or isinstance(value, bool)):
         raise FieldTypeError(f"track {topic!r}: field {key!r} is the receive time and must be "
                              f"a number, got {type(value).__name__}")
 

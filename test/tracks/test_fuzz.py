@@ -293,6 +293,28 @@ def op_rows(gen, exp, model, topic):
     return len(rows)
 
 
+def op_stream(gen, exp, model, topic):
+    """Append rows of one shape at increasing stamps (the append fast path), a few misfits."""
+    r = gen.r
+    shape = [(name, r.choice([lambda: r.random(), lambda: r.randint(-5, 5), lambda: "ok",
+                              lambda: [r.random(), r.random()], lambda: ["j1", "j2"],
+                              lambda: r.random() < 0.5]))
+             for name in r.sample(NAMES, r.randrange(1, 4))]
+    start = gen.stream = getattr(gen, "stream", 1e4) + 100.0
+    n = r.randrange(5, 40)
+    for i in range(n):
+        fields = {name: make() for name, make in shape}
+        ok = True
+        if r.random() < 0.05:
+            fields[shape[0][0]] = r.choice([2 ** 62 + 1, 2 ** 70, "é", None, [1, 2, 3]])
+        elif r.random() < 0.05:
+            fields[shape[0][0]], ok = gen.bad(), False
+        ts = start + i * 0.5 if r.random() < 0.9 else start + r.randrange(i + 1) * 0.5
+        if attempt(lambda: exp.tracks(topic).append(**fields, _ts=ts), ok, topic):
+            model.put(topic, ts, fields)
+    return n
+
+
 def run(seed, appends):
     gen = Gen(seed)
     model = Model()
@@ -303,8 +325,10 @@ def run(seed, appends):
             while done < appends:
                 topic = gen.r.choice(TOPICS)
                 pick = gen.r.random()
-                if pick < 0.80:
+                if pick < 0.70:
                     done += op_append(gen, exp, model, topic)
+                elif pick < 0.80:
+                    done += op_stream(gen, exp, model, topic)
                 elif pick < 0.87:
                     done += op_batch(gen, exp, model, topic)
                 elif pick < 0.92:
