@@ -24,12 +24,22 @@ from ml_dash_ros.ros.status import summary_table
 EXECUTOR_ENV = "ML_DASH_ROS_EXECUTOR"
 
 
-def make_executor(context=None):
-    """Return the executor the recorder spins on (events unless the environment says single)."""
+def make_executor(context=None, logger_name: str = "recorder"):
+    """Return the executor the recorder spins on (events unless the environment says single).
+
+    Where rclpy has no usable EventsExecutor (Humble, early Jazzy releases, an RMW it does not
+    support), log why and return a ``SingleThreadedExecutor``.
+    """
     if os.environ.get(EXECUTOR_ENV, "events") == "single":
         return SingleThreadedExecutor(context=context)
-    from rclpy.experimental import EventsExecutor
-    return EventsExecutor(context=context)
+    try:
+        from rclpy.experimental import EventsExecutor
+        return EventsExecutor(context=context)
+    except Exception as err:  # noqa: BLE001 - ImportError on older rclpy, any error from C++
+        rclpy.logging.get_logger(logger_name).warning(
+            f"rclpy's EventsExecutor is not usable here ({type(err).__name__}: {err}): "
+            "using the single-threaded executor")
+    return SingleThreadedExecutor(context=context)
 
 
 # A dispatch error in the executor itself (not in our callbacks, which count their own errors)
