@@ -40,14 +40,6 @@ class ColumnNotFoundError(NotFoundError):
     """A read names a column no segment of the track has; the message lists the columns."""
 
 
-class TrackNotFoundError(NotFoundError):
-    """A read names a track the experiment does not hold; the message lists the tracks."""
-
-
-class ColumnNotFoundError(NotFoundError):
-    """A read names a column no segment of the track has; the message lists the columns."""
-
-
 class ConfigError(MlDashRosError, ValueError):
     """A mapping YAML file is invalid: names the file, the key path and what was expected."""
 
@@ -103,3 +95,7 @@ class PartialExportError(StoreError):
 
     def __str__(self) -> str:  # OSError would show the args tuple
         return str(self.args[0])
+
+
+class BufferFullError(StoreError):
+    """``when_full="drop"``: the buffer limit is reached; this entry was refused, not stored."""

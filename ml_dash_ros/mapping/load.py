@@ -256,10 +256,15 @@ def _experiment(check: _Checker, node: Any) -> ExperimentConfig:
 def _buffer(check: _Checker, node: Any) -> BufferConfig:
     if node is None:
         return BufferConfig()
-    check.mapping(node, "buffer", ("flush_interval", "batch_size", "max_buffer_rows"))
+    check.mapping(node, "buffer", ("flush_interval", "batch_size", "max_buffer_rows",
+                                   "when_full"))
+    when_full = node.get("when_full")
+    if when_full is not None:
+        when_full = check.choice(when_full, "buffer.when_full", ("drop", "block"))
     return BufferConfig(flush_interval=check.positive(node, "buffer", "flush_interval", float),
                         batch_size=check.positive(node, "buffer", "batch_size", int),
-                        max_buffer_rows=check.positive(node, "buffer", "max_buffer_rows", int))
+                        max_buffer_rows=check.positive(node, "buffer", "max_buffer_rows", int),
+                        when_full=when_full)
 
 
 def _recorder(check: _Checker, node: Any) -> RecorderConfig:

@@ -66,6 +66,7 @@ class BufferConfig:
     flush_interval: Optional[float] = None
     batch_size: Optional[int] = None
     max_buffer_rows: Optional[int] = None
+    when_full: Optional[str] = None     # None: the recorder drops (counted), never blocks
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,9 @@ def main(args: list[str] | None = None) -> int:
             try:
                 node.close_episode()
             except MlDashRosError as err:
-                print(f"recorder: closing failed: {err}", file=sys.stderr)
+                print(f"recorder: closing failed, the recording is marked incomplete and the "
+                      f"rows still buffered are lost (counted as lost_at_close in "
+                      f"recorder.json): {err}", file=sys.stderr)
                 code = 1
             if experiment is not None:
                 _log_summary(node, experiment)

@@ -7,6 +7,7 @@ merge buffer -> background flush -> Parquet store. The node only wires ROS to it
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from pathlib import Path
@@ -19,13 +20,13 @@ from std_srvs.srv import Trigger
 
 from ml_dash_ros.convert.passes import DEFAULT_GRACE
 from ml_dash_ros.convert.types import import_message_class
-from ml_dash_ros.errors import MlDashRosError
+from ml_dash_ros.errors import MlDashRosError, StoreError
 from ml_dash_ros.mapping import RecordConfig, load_config
 from ml_dash_ros.ros import qos as qos_rules
 from ml_dash_ros.ros.status import diagnostics, log_line
 from ml_dash_ros.ros.topic_recorder import TopicRecorder
 from ml_dash_ros.tracks import Experiment
-from ml_dash_ros.tracks.prefix_claim import claim_prefix, holds_recording
+from ml_dash_ros.tracks.prefix_claim import SpaceReserve, claim_prefix, holds_recording
 from ml_dash_ros.tracks.roots import resolve_dash_root
 from ml_dash_ros.tracks.segments import atomic_write_bytes
 
@@ -97,7 +98,9 @@ class RecorderNode(Node):
         self.experiment = Experiment(self.prefix, dash_root=self.dash_root,
                                      flush_interval=buffer.flush_interval,
                                      batch_size=buffer.batch_size,
-                                     max_buffer_rows=buffer.max_buffer_rows).open()
+                                     max_buffer_rows=buffer.max_buffer_rows,
+                                     when_full=buffer.when_full or "drop").open()
+        self._reserve = SpaceReserve(self.experiment.path)
         self._started = time.time()
         self._tracks = self.experiment.tracks
         for recorder in self.recorders.values():
@@ -120,7 +123,7 @@ class RecorderNode(Node):
         """Take the current experiment out of the message path, with what its stats need."""
         experiment, self.experiment = self.experiment, None
         return _Previous(experiment, self._lock, self._stats_header(), time.monotonic(),
-                         self.status_rows(experiment), self._write_stats)
+                         self.status_rows(experiment), self._write_stats, self._reserve)
 
     def _stats_header(self) -> dict:
         return {"node": self.get_fully_qualified_name(), "config": self.config.source,
@@ -181,7 +184,11 @@ class RecorderNode(Node):
         target = Path(experiment.path) / STATS_FILE
         stats["runs"] = _earlier_runs(target) + [
             {key: value for key, value in stats.items() if key != "runs"}]
-        atomic_write_bytes(target, json.dumps(stats, indent=2, sort_keys=True).encode())
+        text = json.dumps(stats, indent=2, sort_keys=True)
+        try:
+            atomic_write_bytes(target, text.encode())
+        except StoreError as err:     # a full disk: the counts still reach whoever reads stderr
+            print(f"recorder: {err}; the counts were:\n{text}", file=sys.stderr, flush=True)
 
     # -- message path ------------------------------------------------------------------------
     def _append(self, track: str, fields: dict, ts: float) -> None:
@@ -244,7 +251,7 @@ class RecorderNode(Node):
             builders = [experiment.tracks(track) for track in sorted(recorder.tracks)]
             problems = recorder.problems()
             first_error = problems.pop("first_error", None)
-            dropped = recorder.counts.append_errors + sum(
+            dropped = recorder.counts.append_errors + recorder.counts.buffer_full + sum(
                 v for k, v in problems.items() if k in ("no_stamp", "errors", "missing_key"))
             received = recorder.counts.received
             row = {"type": recorder.type_name, "qos": recorder.qos,
@@ -261,6 +268,9 @@ class RecorderNode(Node):
                 row["first_error"] = first_error
             if topic in self._skipped:
                 row["skipped"] = self._skipped[topic]
+            store_error = next((b.store_error for b in builders if b.store_error), None)
+            if store_error is not None:
+                row["store_error"] = str(store_error)
             rows[topic] = row
         return rows
 
@@ -270,6 +280,11 @@ class RecorderNode(Node):
         self._last_status = time.monotonic()
         self._last_received = {topic: row["received"] for topic, row in rows.items()}
         self._diagnostics.publish(diagnostics(self.get_clock().now().to_msg(), rows))
+        failing = sorted({row["store_error"] for row in rows.values() if row.get("store_error")})
+        if failing:     # names the path and errno; every topic's rows stay buffered
+            self.get_logger().error(f"writing fails, rows kept in memory up to "
+                                    f"max_buffer_rows, then refused and counted: {failing[0]}",
+                                    throttle_duration_sec=5.0)
         for topic, row in rows.items():
             if row.get("first_error") and topic not in self._reported:
                 self._reported.add(topic)
@@ -334,30 +349,45 @@ class _Previous:
     grace = DEFAULT_GRACE
 
     def __init__(self, experiment: Experiment, lock: Any, header: dict, opened: float,
-                 rows: dict, write_stats: Callable[[Experiment, dict, dict], None]) -> None:
+                 rows: dict, write_stats: Callable[[Experiment, dict, dict], None],
+                 reserve: SpaceReserve) -> None:
         """Keep what closing needs: the lock, the stats header and the per-topic rows."""
         self.experiment, self.lock, self.header = experiment, lock, header
         self.opened, self.rows, self._write_stats = opened, rows, write_stats
+        self.reserve = reserve
 
     def append(self, track: str, fields: dict, ts: float) -> None:
         """Append a straggler of this episode's pass."""
         self.experiment.tracks(track).append(_ts=ts, **fields)
 
     def close(self, status: str, error: str | None) -> None:
-        """Flush, close, write recorder.json and release the prefix."""
-        experiment = self.experiment
+        """Flush, close, write recorder.json and release the prefix.
+
+        If the store refuses the last rows (a full disk), the space reserve is released so
+        that the status (``incomplete``) and the counts can still be written, the rows that
+        could not be written are counted as ``lost_at_close``, and the StoreError is raised.
+        """
+        experiment, failure = self.experiment, None
         try:
             experiment.tracks.flush()
+            experiment.close(status=status, error=error)
+        except MlDashRosError as err:
+            failure = err
+            self.reserve.release()
+            given_up = experiment.abandon(f"closing failed, buffered rows lost: {err}")
+            self.header = {**self.header, "lost_at_close": given_up, "close_error": str(err)}
         finally:
+            self.reserve.release()
+            for row in self.rows.values():      # stragglers were written after the snapshot
+                builders = [experiment.tracks(t) for t in row["tracks"]]
+                row["written"] = sum(b.written_rows for b in builders)
+                row["buffered"] = sum(b.buffered_rows for b in builders)
             try:
-                experiment.close(status=status, error=error)
-            finally:
-                for row in self.rows.values():      # stragglers were written after the snapshot
-                    builders = [experiment.tracks(t) for t in row["tracks"]]
-                    row["written"] = sum(b.written_rows for b in builders)
-                    row["buffered"] = sum(b.buffered_rows for b in builders)
                 self._write_stats(experiment, self.header, self.rows)
+            finally:
                 self.lock.release()
+        if failure is not None:
+            raise failure
 
     def close_in_background(self) -> threading.Thread:
         """Close on a thread (compaction must not hold up the executor); return the thread."""

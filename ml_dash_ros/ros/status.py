@@ -8,10 +8,14 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 
 
 def topic_status(topic: str, row: dict[str, Any]) -> DiagnosticStatus:
-    """Return one topic's DiagnosticStatus: WARN on drops, losses, stamp gaps, no publisher."""
+    """Return one topic's DiagnosticStatus: ERROR when writes fail; WARN on drops, losses,
+    stamp gaps, no publisher."""
     status = DiagnosticStatus(name=f"ml_dash_ros recorder: {topic}", hardware_id="ml_dash_ros")
     losses = _losses(row)
-    if row.get("skipped"):
+    if row.get("store_error"):       # every write fails (a full disk): the data is at risk
+        status.level, status.message = DiagnosticStatus.ERROR, \
+            f"cannot write: {row['store_error']}"
+    elif row.get("skipped"):
         status.level, status.message = DiagnosticStatus.WARN, str(row["skipped"])
     elif losses:
         status.level, status.message = DiagnosticStatus.WARN, "; ".join(losses)

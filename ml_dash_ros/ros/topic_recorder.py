@@ -17,7 +17,7 @@ from rclpy.event_handler import SubscriptionEventCallbacks, UnsupportedEventType
 from ml_dash_ros.convert.passes import PREVIOUS, RESET, StampPasses
 from ml_dash_ros.convert.pipeline import TopicPipeline
 from ml_dash_ros.convert.stamp_gaps import StampGaps, total
-from ml_dash_ros.errors import MlDashRosError
+from ml_dash_ros.errors import BufferFullError, MlDashRosError
 
 
 @dataclass
@@ -29,12 +29,14 @@ class TopicCounts:
     paused: int = 0
     append_errors: int = 0
     to_previous_episode: int = 0       # late stragglers of the pass before a time jump
+    buffer_full: int = 0               # refused: the buffer limit was reached (store stuck)
 
     def as_dict(self) -> dict[str, int]:
         """Return the counts as a plain dict."""
         return {"received": self.received, "entries": self.entries, "paused": self.paused,
                 "append_errors": self.append_errors,
-                "to_previous_episode": self.to_previous_episode}
+                "to_previous_episode": self.to_previous_episode,
+                "buffer_full": self.buffer_full}
 
 
 @dataclass
@@ -122,6 +124,9 @@ class TopicRecorder:
                 detector.add(ts)
             try:
                 append(track, fields, ts)
+            except BufferFullError:    # the store is not draining: shed this entry, counted
+                counts.buffer_full += 1
+                continue
             except MlDashRosError as err:  # e.g. the store keeps failing: count, keep going
                 counts.append_errors += 1
                 self.first_append_error = self.first_append_error or f"{track}: {err}"

@@ -56,6 +56,11 @@ class TrackBuilder:
         return self._buf.pending
 
     @property
+    def store_error(self) -> BaseException | None:
+        """The error of this topic's last failed write (None once a write succeeds)."""
+        return self._buf.error
+
+    @property
     def written_rows(self) -> int:
         """Rows this process has written to segments for this topic."""
         return self._written
@@ -68,7 +73,7 @@ class TrackBuilder:
         # every invalid value, goes through _append_slow, which validates and raises.
         ts = _ts if type(_ts) is float else check_ts(self._topic, _ts)
         buf = self._buf
-        if len(buf.part.stamps) + buf.parts_rows >= buf.threshold:
+        if len(buf.part.stamps) + buf.parts_rows + buf.inflight >= buf.threshold:
             self._manager._slow_path(self, 1)
         lock = buf.lock
         lock.acquire()  # not ``with``: half the cost, same release on any exception
@@ -103,7 +108,7 @@ class TrackBuilder:
         """
         if isinstance(rows, (dict, pa.Table)):
             table = _columns_table(self._topic, rows)
-            if self._buf.count + table.num_rows >= self._buf.threshold:
+            if self._buf.pending + table.num_rows >= self._buf.threshold:
                 self._manager._slow_path(self, table.num_rows)
             if table.num_rows:
                 self._buf.add_table(table)
@@ -120,7 +125,7 @@ class TrackBuilder:
         if table is not None:  # the fast paths checked values; names are checked here
             check_names(self._topic, table.names if type(table) is not pa.Table
                         else table.column_names[1:])
-        if self._buf.count + len(rows) >= self._buf.threshold:
+        if self._buf.pending + len(rows) >= self._buf.threshold:
             self._manager._slow_path(self, len(rows))
         if table is not None:
             self._buf.add_table(table)
@@ -140,7 +145,7 @@ class TrackBuilder:
         part = part_from_tuples(names, rows)
         if part is None:
             return self.append_batch([dict(zip(names, row)) for row in rows])
-        if self._buf.count + len(part) >= self._buf.threshold:
+        if self._buf.pending + len(part) >= self._buf.threshold:
             self._manager._slow_path(self, len(part))
         self._buf.add_table(part)
         return {"count": len(part), "topic": self._topic}

@@ -77,17 +77,18 @@ class Experiment:
                  dash_root: Union[str, os.PathLike, None] = None,
                  flush_interval: Optional[float] = None, batch_size: Optional[int] = None,
                  max_buffer_rows: Optional[int] = None,
-                 block_timeout: Optional[float] = None) -> None:
+                 block_timeout: Optional[float] = None, when_full: Optional[str] = None) -> None:
         """Describe an experiment; nothing touches the disk until it is opened."""
         prefix = prefix if prefix is not None else os.environ.get("DASH_PREFIX")
         self.prefix: str = prefix  # type: ignore[assignment]
         self.dash_root = Path(resolve_dash_root(dash_root)).expanduser().absolute()
         self.path: Path = layout.prefix_dir(self.dash_root, prefix)  # validates the prefix
         self._settings = BufferSettings.resolve(flush_interval, batch_size, max_buffer_rows,
-                                                block_timeout)
+                                                block_timeout, when_full)
         self._state = _NEW
         self._accepting = False
         self._state_lock = threading.RLock()
+        self._tight = False       # buffers over half max_buffer_rows: every append checks
         self._started_at: Optional[str] = None
         self._tracks = TracksManager(self, "tracks")
         self._metrics = MetricsManager(self)
@@ -166,11 +167,57 @@ class Experiment:
             _open_experiments.discard(self)
             self._write_status(status, error)
 
+    def abandon(self, error: str) -> int:
+        """Stop without writing what the store refuses (a full disk); return the rows given up.
+
+        For a writer that must exit while ``close()`` keeps failing: stops the flusher,
+        releases the topic locks without compacting, and marks the recording ``incomplete``
+        with ``error`` (if even that cannot be written, it is logged). Written segments stay.
+        """
+        with self._state_lock:
+            if self._state != _OPEN:
+                return 0
+            given_up = self._total_buffered()
+            self._accepting = False
+            for manager in self._managers():
+                manager._stop_accepting()
+            self._flusher.stop()
+            for builder in self._all_builders():       # the rows the store refused
+                with builder._buf.flush_lock:
+                    builder._buf.take()
+                    builder._buf.done()
+            for manager in self._managers():
+                manager._finish(compact=False)
+            self._state = _CLOSED
+            _open_experiments.discard(self)
+            try:
+                self._write_status("incomplete", error)
+            except StoreError as err:
+                _log.error("cannot mark %r incomplete: %s", self.prefix, err)
+            return given_up
+
     def _managers(self) -> list:
         return [self._tracks, self._metrics._tracks]
 
     def _all_builders(self) -> list:
         return self._tracks.builders() + self._metrics._tracks.builders()
+
+    def _share_buffer(self, tight: Optional[bool] = None) -> int:
+        """Set every topic's threshold to check the total: its share of ``max_buffer_rows``,
+        or 0 (every append checks) while the total is over half the limit. Return it.
+
+        Topics below their shares stay below the limit together; once a busy topic has grown
+        past its share, only checking every append keeps the limit exact.
+        """
+        if tight is not None:
+            self._tight = tight
+        builders = self._all_builders()
+        share = 0 if self._tight else self._settings.share(len(builders))
+        if self._accepting:     # closing sets 0 for good
+            for builder in builders:
+                if builder._writer is not None:     # a new topic's first append sets it up
+                    builder._buf.threshold = share
+        return share
 
     def _total_buffered(self) -> int:
         return sum(b._buf.pending for b in self._all_builders())
@@ -179,6 +226,8 @@ class Experiment:
         builder._manager._flush_builder(builder)
 
     def _notify_written(self) -> None:
+        if self._tight and self._total_buffered() < self._settings.max_buffer_rows // 2:
+            self._share_buffer(tight=False)
         for manager in self._managers():
             manager._notify()
 

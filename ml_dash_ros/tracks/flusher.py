@@ -9,12 +9,16 @@ argument                      environment variable            default
 ``batch_size`` (rows)         ``ML_DASH_TRACK_BATCH_SIZE``     100000
 ``max_buffer_rows`` (rows)    ``ML_DASH_MAX_BUFFER_ROWS``      200000
 ``block_timeout`` (s)         ``ML_DASH_BLOCK_TIMEOUT``        60.0
+``when_full``                 ``ML_DASH_WHEN_FULL``            block
 ============================  ==============================  =========
 
 A topic is written when it holds ``batch_size`` rows or its oldest row has waited
 ``flush_interval`` seconds. When all topics together hold ``max_buffer_rows`` rows, ``append``
 blocks until the flusher has written (back-pressure); if the store keeps failing for
 ``block_timeout`` seconds, ``append`` raises StoreError instead of hanging. Nothing is dropped.
+With ``when_full="drop"`` (what the recorder uses: a subscription callback must never block
+the executor) a full buffer makes ``append`` raise BufferFullError at once instead: the entry
+is refused, the caller counts it, and nothing buffered is touched.
 
 ``batch_size`` was 10000 until the array-backed buffer: a buffered row of numbers now takes
 8 bytes per value (100000 rows of the 7-joint robot row: about 18 MB), and fewer, larger
@@ -34,6 +38,7 @@ from typing import Callable, Optional
 from ml_dash_ros.errors import ConfigError, StoreError
 
 _log = logging.getLogger(__name__)
+WHEN_FULL = ("block", "drop")
 
 
 def _setting(value: Optional[float], env: str, default: float, cast: type, name: str) -> float:
@@ -60,13 +65,19 @@ class BufferSettings:
     batch_size: int = 100_000
     max_buffer_rows: int = 200_000
     block_timeout: float = 60.0
+    when_full: str = "block"
 
     @classmethod
     def resolve(cls, flush_interval: Optional[float] = None, batch_size: Optional[int] = None,
                 max_buffer_rows: Optional[int] = None,
-                block_timeout: Optional[float] = None) -> "BufferSettings":
+                block_timeout: Optional[float] = None,
+                when_full: Optional[str] = None) -> "BufferSettings":
         """Combine arguments, environment variables and defaults."""
         d = cls()
+        when_full = when_full or os.environ.get("ML_DASH_WHEN_FULL") or d.when_full
+        if when_full not in WHEN_FULL:
+            raise ConfigError(f"when_full: expected one of {', '.join(WHEN_FULL)}, "
+                              f"got {when_full!r}")
         return cls(
             flush_interval=_setting(flush_interval, "ML_DASH_FLUSH_INTERVAL", d.flush_interval,
                                     float, "flush_interval"),
@@ -76,12 +87,21 @@ class BufferSettings:
                                      d.max_buffer_rows, int, "max_buffer_rows"),
             block_timeout=_setting(block_timeout, "ML_DASH_BLOCK_TIMEOUT", d.block_timeout,
                                    float, "block_timeout"),
+            when_full=when_full,
         )
 
     @property
     def threshold(self) -> int:
-        """Buffered rows per topic at which append takes the slow path."""
+        """Buffered rows per topic at which the flusher is woken."""
         return min(self.batch_size, self.max_buffer_rows)
+
+    def share(self, topics: int) -> int:
+        """Buffered rows per topic at which append checks the total against the limit.
+
+        With ``topics`` topics each below its share, all of them together stay below
+        ``max_buffer_rows``: the limit holds over all topics without a shared counter.
+        """
+        return max(1, min(self.threshold, self.max_buffer_rows // max(1, topics)))
 
 
 class Flusher:
@@ -133,13 +153,18 @@ class Flusher:
         """Write every topic that is due; keep failures for the next flush()/close()."""
         now = time.monotonic()
         s = self._settings
-        for builder in self._builders():
+        builders = self._builders()
+        # Over the limit of all topics together: write every topic now, largest first.
+        full = sum(b._buf.pending for b in builders) >= s.max_buffer_rows
+        if full:
+            builders = sorted(builders, key=lambda b: -b._buf.count)
+        for builder in builders:
             buf = builder._buf
             n = buf.count
             if n == 0 or now < buf.retry_at:
                 continue
             waited = buf.since is not None and now - buf.since >= s.flush_interval
-            if n >= s.batch_size or waited:
+            if n >= s.batch_size or waited or full:
                 try:
                     self._flush(builder)
                 except StoreError as err:

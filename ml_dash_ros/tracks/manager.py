@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
-from ml_dash_ros.errors import ExperimentClosedError, StoreError
+from ml_dash_ros.errors import BufferFullError, ExperimentClosedError, StoreError
 from ml_dash_ros.tracks import buffer, layout, reader, segments
 from ml_dash_ros.tracks.builder import TrackBuilder
 
@@ -46,6 +46,7 @@ class TracksManager:
                 if builder is None:
                     builder = TrackBuilder(self, topic, layout.topic_dir(self.directory, topic))
                     self._builders[topic] = builder
+                    self._exp._share_buffer()
         return builder
 
     def builders(self) -> list:
@@ -156,12 +157,20 @@ class TracksManager:
             with self._lock:
                 if builder._writer is None:
                     builder._writer = segments.TopicWriter(builder.path, builder.topic, exp.prefix)
-        builder._buf.threshold = settings.threshold
-        if builder._buf.count + incoming < settings.threshold:
+        builder._buf.threshold = 0 if exp._tight else settings.share(len(exp._all_builders()))
+        if builder._buf.count + incoming >= settings.threshold:
+            exp._flusher.wake()
+        total = exp._total_buffered() + incoming
+        if total >= settings.max_buffer_rows // 2 and not exp._tight:
+            exp._share_buffer(tight=True)
+        if total < settings.max_buffer_rows:
             return
         exp._flusher.wake()
-        if exp._total_buffered() + incoming < settings.max_buffer_rows:
-            return
+        if settings.when_full == "drop" and exp._total_buffered():
+            raise BufferFullError(
+                f"track {builder.topic!r}: buffer full ({settings.max_buffer_rows} rows over all "
+                f"topics) and the store is not draining; this entry was NOT recorded. Last "
+                f"store error: {self._last_error()}")
         deadline = time.monotonic() + settings.block_timeout
         with self._room:
             while exp._total_buffered() + incoming >= settings.max_buffer_rows:

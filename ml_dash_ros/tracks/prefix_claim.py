@@ -8,6 +8,7 @@ prefix that already holds a recording unless asked to continue it.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from ml_dash_ros.errors import PrefixBusyError, RecordingExistsError
@@ -45,3 +46,35 @@ def _describe(path: Path) -> str:
         return f"status {doc['status']}, started {doc['started_at']}"
     except (OSError, ValueError, KeyError, TypeError):
         return "tracks on disk"
+
+
+RESERVE_NAME = ".space-reserve"
+RESERVE_BYTES = 1 << 20
+
+
+class SpaceReserve:
+    """A file of ``RESERVE_BYTES`` kept in the prefix while recording, freed at close.
+
+    On a full disk, freeing it leaves room to mark the recording incomplete and write its
+    counts. Best effort: a disk already too full for it simply has no reserve.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        """Write the reserve file (silently nothing if it does not fit)."""
+        self.path: Path | None = directory / RESERVE_NAME
+        try:
+            with open(self.path, "wb") as fh:
+                fh.write(b"\0" * RESERVE_BYTES)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError:
+            self.release()
+
+    def release(self) -> None:
+        """Delete the reserve (idempotent)."""
+        if self.path is not None:
+            try:
+                self.path.unlink()
+            except OSError:
+                pass
+            self.path = None

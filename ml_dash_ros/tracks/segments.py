@@ -16,6 +16,7 @@ by; other columns' statistics only grew the footers every read parses).
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 from pathlib import Path
@@ -43,6 +44,13 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def os_fault(err: OSError) -> str:
+    """Describe an OSError with its errno: ``No space left on device (errno 28, ENOSPC)``."""
+    if err.errno is None:
+        return str(err)
+    return f"{err.strerror or err} (errno {err.errno}, {errno.errorcode.get(err.errno, '?')})"
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write a small file atomically: temporary name, fsync, rename, fsync directory."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -55,7 +63,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         _fsync_dir(path.parent)
     except OSError as err:
         _unlink_quietly(tmp)
-        raise StoreError(f"cannot write {path}: {err.strerror or err}") from err
+        raise StoreError(f"cannot write {path}: {os_fault(err)}") from err
 
 
 def _unlink_quietly(path: Path) -> None:
@@ -104,7 +112,7 @@ def write_segment(directory: Path, seq: int, table: pa.Table, *, compacted: bool
     except OSError as err:
         _unlink_quietly(tmp)
         raise StoreError(
-            f"cannot write segment {final}: {err.strerror or err}; rows stay buffered"
+            f"cannot write segment {final}: {os_fault(err)}; rows stay buffered"
         ) from err
     return final
 
@@ -144,7 +152,7 @@ class WriterLock:
             directory.mkdir(parents=True, exist_ok=True)
             self._fd: Optional[int] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as err:
-            raise StoreError(f"cannot create {self.path}: {err.strerror or err}") from err
+            raise StoreError(f"cannot create {self.path}: {os_fault(err)}") from err
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -221,7 +229,7 @@ def compact(directory: Path) -> Optional[Path]:
         _fsync_dir(directory)
     except OSError as err:
         _unlink_quietly(tmp)
-        raise StoreError(f"cannot compact into {final}: {err.strerror or err}") from err
+        raise StoreError(f"cannot compact into {final}: {os_fault(err)}") from err
     for seg in segments:
         if seg.path != final:
             _unlink_quietly(seg.path)
@@ -240,7 +248,7 @@ class TopicWriter:
             self.next_seq = recover(directory)
         except OSError as err:
             self._lock.release()
-            raise StoreError(f"cannot scan {directory}: {err.strerror or err}") from err
+            raise StoreError(f"cannot scan {directory}: {os_fault(err)}") from err
         self.wrote = False
 
     def write(self, table: pa.Table) -> Path:
