@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from ml_dash_ros.tracks import Experiment, schema
 from ml_dash_ros.tracks import catalog as store
+from ml_dash_ros.tracks.times import format_stamp
 
 METHODS = ("asof", "nearest", "linear")
 SEPARATOR = "/"
@@ -106,8 +107,15 @@ def tick_times(ranges: dict, hz: float, start: Optional[float] = None,
     first = max(info["start_ts"] for info in ranges.values()) if start is None else start
     last = min(info["end_ts"] for info in ranges.values()) if end is None else end
     if last < first:
-        raise ValueError(f"align: the tracks have no time in common ({first:.9g} > "
-                         f"{last:.9g}); pass start and end to choose a range")
+        if start is not None or end is not None:
+            raise ValueError(f"align: start {format_stamp(first)} is after end "
+                             f"{format_stamp(last)}; the tracks have no time in common there")
+        late = max(ranges, key=lambda t: ranges[t]["start_ts"])
+        early = min(ranges, key=lambda t: ranges[t]["end_ts"])
+        raise ValueError(
+            f"align: the tracks have no time in common: {late!r} starts at "
+            f"{format_stamp(first)}, {first - last:.3f} s after {early!r} ends at "
+            f"{format_stamp(last)}; pass start and end to choose a range")
     count = int(np.floor((last - first) * hz + _SLACK)) + 1
     if count > MAX_TICKS:
         raise ValueError(f"align: {count} ticks is too many; lower hz or narrow the range")

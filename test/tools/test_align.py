@@ -182,6 +182,15 @@ def test_tracks_without_common_time_raise_value_error(small):
         align(small, ["a", "b"], hz=2, start=3.0, end=1.0)
 
 
+def test_no_common_time_names_the_tracks_and_readable_stamps(tmp_path):
+    with Experiment("p", dash_root=tmp_path).run as exp:
+        exp.tracks("early").append(x=1.0, _ts=1764064800.0).append(x=1.0, _ts=1764064801.0)
+        exp.tracks("late").append(x=1.0, _ts=1764064801.25).append(x=1.0, _ts=1764064802.0)
+    with pytest.raises(ValueError, match=r"'late' starts at 2025-11-25T10:00:01.250Z, 0.250 s "
+                                         r"after 'early' ends at 2025-11-25T10:00:01.000Z"):
+        align(Experiment("p", dash_root=tmp_path), ["early", "late"], hz=10)
+
+
 def test_experiment_tracks_align_is_the_python_side_of_align(tmp_path):
     with Experiment("p", dash_root=str(tmp_path)).run as exp:
         exp.tracks("a").append(x=1.0, _ts=0.0).append(x=3.0, _ts=1.0)
