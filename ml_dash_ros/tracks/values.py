@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from array import array as _array
 from typing import Any, Iterable, Optional
 
 import numpy as np
@@ -141,13 +142,29 @@ def _check_key(topic: str, key: Any, value: Any) -> None:
 _FLAT_NUMBERS = frozenset((float, bool, type(None)))
 
 
+def _plain_list(value: list) -> bool:
+    """Return True if a non-empty list needs no deeper check; quick for all-int, all-str."""
+    head = type(value[0])
+    if head is int:
+        try:
+            _array("q", value)  # ints (and bools) within int64, else an error
+            return True
+        except (TypeError, OverflowError):
+            return _flat_ok(value)
+    if head is str:
+        try:
+            text = "".join(value)
+        except TypeError:  # not all str
+            return _flat_ok(value)
+        return text.isascii() or text_ok(text)
+    return _flat_ok(value)
+
+
 def _flat_ok(value: list) -> bool:
     """Return True if a list of plain items needs no deeper check (valid text, int64 ints)."""
     types = set(map(type, value))
     if not _FLAT_ITEMS.issuperset(types):
         return False
-    if types <= _FLAT_NUMBERS:
-        return True
     if str in types and not texts_ok([v for v in value if type(v) is str]):
         return False
     return int not in types or all(
@@ -169,7 +186,7 @@ def normalize_fields(topic: str, fields: dict) -> dict:
                     kind is int and not _INT64_MIN <= value <= _INT64_MAX):
                 _convert(topic, key, value)  # raises unless storable
             continue
-        if kind is list and _flat_ok(value):
+        if kind is list and (_FLAT_NUMBERS.issuperset(map(type, value)) or _plain_list(value)):
             fields[key] = tuple(value)  # copy: the caller may reuse and mutate its list
             continue
         if kind is dict:
