@@ -284,19 +284,44 @@ def _topic_of(directory: Path) -> str:
 
 
 def iter_merged(infos: Sequence[FileInfo], kinds: dict) -> Iterator[pa.Table]:
-    """Yield the merged rows of several files in `_ts` order, file by file when disjoint."""
-    order = sorted(infos, key=lambda i: i.ts_min)
-    disjoint = all(a.ts_max < b.ts_min for a, b in zip(order, order[1:]))
-    if not disjoint:
-        yield merge_tables([_read_whole(i.path) for i in infos], kinds)
-        return
-    for info in order:
+    """Yield the merged rows of several files in `_ts` order, a few row groups at a time.
+
+    Row groups whose `_ts` ranges overlap (same stamps written by several flushes, stamps out
+    of order) are merged together; every other row group passes alone. Memory is bounded by
+    the largest cluster of overlapping row groups, not by the track: compaction of a
+    recording of any length needs about one row group per overlapping segment.
+    """
+    groups = sorted(((lo, hi, order, i, info) for order, info in enumerate(infos)
+                     for i, (lo, hi, _) in enumerate(_groups_of(info))),
+                    key=lambda g: (g[0], g[2], g[3]))
+    cluster: list = []
+    end = -np.inf
+    for group in groups:
+        if cluster and group[0] > end:
+            yield _merge_groups(cluster, kinds)
+            cluster = []
+        cluster.append(group)
+        end = group[1] if len(cluster) == 1 else max(end, group[1])
+    if cluster:
+        yield _merge_groups(cluster, kinds)
+
+
+def _groups_of(info: FileInfo) -> tuple:
+    if info.row_groups:
+        return info.row_groups
+    md = info.metadata
+    col = md.schema.to_arrow_schema().get_field_index(TS)
+    return tuple(_rg_range(md, i, col) for i in range(md.num_row_groups))
+
+
+def _merge_groups(cluster: list, kinds: dict) -> pa.Table:
+    """Read a cluster of row groups and merge them, newer files winning (write order)."""
+    tables = []
+    for _, _, _, i, info in sorted(cluster, key=lambda g: (g[2], g[3])):
         with reading(info.path):
-            pf = pq.ParquetFile(info.path, metadata=info.metadata)
-        for i in range(info.metadata.num_row_groups):
-            with reading(info.path):
-                group = pf.read_row_group(i)
-            yield schema.conform(group, kinds)
+            group = pq.ParquetFile(info.path, metadata=info.metadata).read_row_group(i)
+        tables.append(schema.conform(group, kinds))
+    return tables[0] if len(tables) == 1 else merge_tables(tables, kinds)
 
 
 def _read_whole(path: Path, columns: Optional[list] = None) -> pa.Table:

@@ -9,9 +9,11 @@ would only cost a full decode and encode of the track; reading 64 files of 16k+ 
 few milliseconds more than reading one.
 
 Files are written with zstd, BYTE_STREAM_SPLIT for doubles, ``ROW_GROUP_ROWS`` = 4096 rows
-per row group (was 16384: a time-window read decodes whole row groups, and list columns
-decode at ~50 ns per row) and min/max statistics for `_ts` only (the column reads prune
-by; other columns' statistics only grew the footers every read parses).
+per row group, fewer when rows are large (at most ``ROW_GROUP_BYTES`` decoded per group: a
+time-window read decodes whole row groups), and min/max statistics for `_ts` only (the column
+reads prune by; other columns' statistics only grew the footers every read parses). Segments
+of ``COMPACT_MIN_BYTES`` count as full ones however few their rows, and compaction merges
+row group by row group (``reader.iter_merged``), so closing needs bounded memory.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ COMPRESSION_LEVEL = 3
 LOCK_NAME = ".writer.lock"
 COMPACT_MAX_FILES = 64
 COMPACT_MIN_ROWS = 16_384
+COMPACT_MIN_BYTES = 64 << 20         # a segment this large is a "full" one, whatever its rows
+ROW_GROUP_BYTES = 8 << 20            # decoded bytes per row group at most (large rows)
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -105,7 +109,7 @@ def write_segment(directory: Path, seq: int, table: pa.Table, *, compacted: bool
     final, tmp = directory / name, _tmp_path(directory, name)
     try:
         with pq.ParquetWriter(tmp, table.schema, **write_options(table.schema)) as writer:
-            writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+            writer.write_table(table, row_group_size=group_rows(table))
         _fsync_file(tmp)
         os.rename(tmp, final)
         _fsync_dir(directory)
@@ -117,20 +121,34 @@ def write_segment(directory: Path, seq: int, table: pa.Table, *, compacted: bool
     return final
 
 
+def group_rows(table: pa.Table) -> int:
+    """Return the rows per row group for ``table``: ROW_GROUP_ROWS, fewer for large rows.
+
+    A row group holds at most about ``ROW_GROUP_BYTES`` of decoded data, so reading one row
+    (one camera frame) decodes a bounded number of bytes whatever the row size.
+    """
+    if table.num_rows == 0:
+        return ROW_GROUP_ROWS
+    per_row = max(1, table.nbytes // table.num_rows)
+    return max(1, min(ROW_GROUP_ROWS, ROW_GROUP_BYTES // per_row))
+
+
 def _write_rechunked(writer: pq.ParquetWriter, tables) -> None:
-    """Write tables as row groups of exactly ROW_GROUP_ROWS rows (the last may be shorter)."""
+    """Write tables as row groups of ``group_rows`` rows each (the last may be shorter)."""
     pending: list = []
     rows = 0
+    size = ROW_GROUP_ROWS
     for table in tables:
         pending.append(table)
         rows += table.num_rows
-        if rows >= ROW_GROUP_ROWS:
+        size = group_rows(table) if table.num_rows else size
+        if rows >= size:
             whole = pa.concat_tables(pending)
-            full = rows - rows % ROW_GROUP_ROWS
-            writer.write_table(whole.slice(0, full), row_group_size=ROW_GROUP_ROWS)
+            full = rows - rows % size
+            writer.write_table(whole.slice(0, full), row_group_size=size)
             pending, rows = [whole.slice(full)], rows - full
     if rows:
-        writer.write_table(pa.concat_tables(pending), row_group_size=ROW_GROUP_ROWS)
+        writer.write_table(pa.concat_tables(pending), row_group_size=size)
 
 
 def _fsync_file(path: Path) -> None:
@@ -190,11 +208,20 @@ def already_compact(infos: list) -> bool:
     """Return True if segments (in write order) are few for their rows, disjoint, of one
     schema."""
     rows = sum(i.num_rows for i in infos)
-    if len(infos) > min(COMPACT_MAX_FILES, rows // COMPACT_MIN_ROWS + 2):
+    size = sum(_stored_bytes(i) for i in infos)
+    if len(infos) > min(COMPACT_MAX_FILES, rows // COMPACT_MIN_ROWS + size // COMPACT_MIN_BYTES
+                        + 2):
         return False
     first = _shape(infos[0].schema)
     return all(_shape(i.schema) == first for i in infos) and all(
         a.ts_max < b.ts_min for a, b in zip(infos, infos[1:]))
+
+
+def _stored_bytes(info) -> int:
+    """Return the compressed bytes of a segment's data (from its footer)."""
+    md = info.metadata
+    return sum(md.row_group(i).column(c).total_compressed_size
+               for i in range(md.num_row_groups) for c in range(md.num_columns))
 
 
 def _shape(table_schema: pa.Schema) -> list:

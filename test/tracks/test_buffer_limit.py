@@ -47,6 +47,9 @@ def test_drop_refuses_at_once_when_the_store_cannot_write(small_disk):
     assert refused >= LIMIT
     assert time.monotonic() - started < 30           # never waited for block_timeout (60 s)
     assert exp.tracks.buffered_rows <= LIMIT
+    deadline = time.monotonic() + 30     # the flusher's next attempt fails with the errno
+    while exp.tracks("robot").store_error is None and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert "errno 28" in str(exp.tracks("robot").store_error)
     os.unlink(filler)
     exp.close()
