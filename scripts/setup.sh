@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Set up (or bring up to date) the project's virtual environment: ROS 2 Kilted wheels, the
+# Set up (or bring up to date) the project's virtual environment: ROS 2 wheels, the
 # generated interfaces, the data libraries, the test tools and ml_dash_ros itself.
 # Idempotent: each step is skipped while its inputs are unchanged (stamps in $VENV/.stamps).
-# VENV overrides the location (default: .venv at the repository root).
+# ML_DASH_ROS_DISTRO=kilted (default, venv .venv) or jazzy (venv .venv-jazzy) picks the ROS 2
+# wheels; VENV overrides the location.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-venv=${VENV:-$repo/.venv}
+source "$repo/scripts/distro.sh"
 python=${PYTHON:-python3.11}
 stamps="$venv/.stamps"
 
@@ -23,15 +24,22 @@ if [ ! -x "$venv/bin/python" ]; then
   step "creating virtual environment $venv"
   "$python" -m venv "$venv" || fail "creating $venv" "apt-get install python3-venv, or set VENV to a writable path"
 fi
+# One venv holds one distribution's wheels (a venv from before this stamp is a Kilted one).
+built_for=$distro
+[ -f "$stamps/requirements" ] && built_for=kilted
+[ -f "$stamps/distro" ] && built_for=$(cat "$stamps/distro")
+[ "$built_for" = "$distro" ] || fail "$venv holds ROS 2 $built_for, not $distro" \
+  "set VENV to another directory for $distro (default .venv-$distro), or remove $venv"
+mark distro "$distro"
 pip=("$venv/bin/python" -m pip install -q --disable-pip-version-check)
 # A venv's python re-executes itself once with the wheels' library path; never inherit another's.
 unset _ROS_WHEELS_BOOTSTRAP_COMPLETE
 
-reqs=("$repo/requirements/ros.txt" "$repo/requirements/runtime.txt" "$repo/requirements/dev.txt")
-key=$(digest "${reqs[@]}" "$repo/requirements/constraints.txt")
+reqs=("$ros_requirements" "$repo/requirements/runtime.txt" "$repo/requirements/dev.txt")
+key=$(digest "${reqs[@]}" "$constraints")
 if ! fresh requirements "$key"; then
-  step "installing pinned packages (ROS 2 wheels, pyarrow, test tools)"
-  "${pip[@]}" -c "$repo/requirements/constraints.txt" -r "${reqs[0]}" -r "${reqs[1]}" -r "${reqs[2]}" \
+  step "installing pinned packages (ROS 2 $distro wheels, pyarrow, test tools)"
+  "${pip[@]}" -c "$constraints" -r "${reqs[0]}" -r "${reqs[1]}" -r "${reqs[2]}" \
     2> >(grep -v "is ignored: it is neither" >&2) \
     || fail "pip install of requirements/*.txt" "check the package index is reachable; see the pip error above"
   mark requirements "$key"
