@@ -14,7 +14,7 @@ from typing import Optional, Sequence
 
 from ml_dash_ros import __version__
 from ml_dash_ros.cli import align, check, export, importbag, info, ls, output, plot, read
-from ml_dash_ros.errors import MlDashRosError
+from ml_dash_ros.errors import ConfigError, MlDashRosError
 from ml_dash_ros.mapping import load_config
 from ml_dash_ros.tracks.roots import DASH_ROOT_ENV, DEFAULT_DASH_ROOT, resolve_dash_root
 
@@ -56,7 +56,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if not _expected(err):
             raise
         print(f"{PROG}: error: {one_line(err)}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(err, ConfigError) else 1    # a bad mapping: usage, like argparse
 
 
 def _resolve_dash_root(args: argparse.Namespace) -> None:

@@ -321,6 +321,6 @@ def test_cli_import_reports_a_hostile_config_in_one_line(tmp_path, content):
     proc = subprocess.run([sys.executable, "-m", "ml_dash_ros", "import", str(tmp_path / "bag"),
                            "--config", str(path)], capture_output=True, text=True, timeout=60,
                           cwd=REPO)
-    assert proc.returncode != 0
+    assert proc.returncode == 2
     assert proc.stderr.startswith(f"ml-dash-ros: error: {path}: ")
     assert proc.stderr.count("\n") == 1

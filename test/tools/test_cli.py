@@ -183,7 +183,7 @@ def test_a_bad_mapping_is_one_line_naming_the_key(tmp_path):
     mapping = tmp_path / "map.yaml"
     mapping.write_text("experiment: {prefix: x}\ntopics:\n  - {topic: /a, stamp: sometimes}\n")
     proc = run_cli("import", tmp_path / "bag", "--config", mapping)
-    assert proc.returncode == 1 and "topics[0].stamp" in proc.stderr
+    assert proc.returncode == 2 and "topics[0].stamp" in proc.stderr
 
 
 def test_a_usage_error_exits_two():
