@@ -12,11 +12,23 @@ from catkin_pkg.package import parse_package
 
 REPO = Path(__file__).resolve().parents[1]
 RUN_DEPENDS = {"rclpy", "sensor_msgs", "geometry_msgs", "tf2_msgs", "std_srvs", "diagnostic_msgs",
-               "python3-pyarrow", "python3-yaml", "python3-numpy", "launch_ros"}
+               "python3-yaml", "python3-numpy", "launch_ros"}
+# Keys that rosdep resolves, read from ros/rosdistro at 8468e88 (2026-08-22): the ROS packages
+# are released in humble/, jazzy/ and kilted/distribution.yaml; the python3-* keys are in
+# rosdep/python.yaml with ubuntu and debian entries. pyarrow has no key there.
+ROSDEP_KEYS = {"rclpy", "std_msgs", "sensor_msgs", "geometry_msgs", "tf2_msgs", "std_srvs",
+               "diagnostic_msgs", "launch", "launch_ros", "ament_index_python", "ament_flake8",
+               "ament_pep257", "python3-yaml", "python3-numpy", "python3-matplotlib",
+               "python3-rich", "python3-pytest", "python3-hypothesis",
+               "python3-catkin-pkg-modules"}
+# requirements/runtime.txt name -> its rosdep key, or None where pip must install it.
+RUNTIME_ROSDEP = {"pyarrow": None, "pyyaml": "python3-yaml", "numpy": "python3-numpy",
+                  "rich": "python3-rich", "matplotlib": "python3-matplotlib"}
 EXECUTABLES = ("recorder", "demo_robot", "ml-dash-ros")
 SHARED_FILES = ("package.xml", "launch/record.launch.py", "config/demo.yaml",
                 "config/example_robot.yaml")
-LAUNCH_ARGUMENTS = {"config", "prefix", "dash_root", "use_sim_time", "namespace", "log_level"}
+LAUNCH_ARGUMENTS = {"config", "prefix", "dash_root", "continue_recording", "use_sim_time",
+                    "namespace", "log_level"}
 
 
 def _data_files() -> list[tuple[str, list[str]]]:
@@ -37,6 +49,39 @@ def test_package_xml_is_format_3_ament_python_with_run_dependencies():
     assert package.get_build_type() == "ament_python"
     assert RUN_DEPENDS <= {dep.name for dep in package.exec_depends}
     assert {"python3-pytest"} <= {dep.name for dep in package.test_depends}
+
+
+def _declared_keys() -> set[str]:
+    package = parse_package(str(REPO / "package.xml"))
+    groups = (package.build_depends, package.buildtool_depends, package.exec_depends,
+              package.test_depends, package.build_export_depends)
+    return {dep.name for group in groups for dep in group}
+
+
+def _runtime_requirements() -> set[str]:
+    lines = (REPO / "requirements/runtime.txt").read_text().splitlines()
+    return {line.split("==")[0].lower() for line in lines if line and not line.startswith("#")}
+
+
+def test_every_dependency_key_is_one_rosdep_resolves():
+    assert _declared_keys() - ROSDEP_KEYS == set()
+
+
+def test_every_runtime_requirement_has_a_known_rosdep_route():
+    assert _runtime_requirements() == set(RUNTIME_ROSDEP)
+
+
+def test_runtime_requirements_with_a_rosdep_key_are_exec_depends():
+    package = parse_package(str(REPO / "package.xml"))
+    keys = {key for key in RUNTIME_ROSDEP.values() if key}
+    assert keys - {dep.name for dep in package.exec_depends} == set()
+
+
+@pytest.mark.parametrize("name", sorted(n for n, key in RUNTIME_ROSDEP.items() if key is None))
+def test_runtime_requirements_without_a_rosdep_key_are_pip_installed_in_the_readme(name):
+    readme = (REPO / "README.md").read_text()
+    pip_lines = [line for line in readme.splitlines() if "pip install" in line]
+    assert any(name in line.split() for line in pip_lines)
 
 
 def test_every_declared_data_file_exists():
