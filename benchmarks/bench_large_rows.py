@@ -45,7 +45,7 @@ READ = textwrap.dedent("""
     import json, resource, sys, time
     import pyarrow.parquet as pq
     from ml_dash_ros import Experiment
-    from ml_dash_ros.tracks import layout
+    from ml_dash_ros.tracks.store import layout
     root, frames = sys.argv[1], int(sys.argv[2])
     exp = Experiment("cam", dash_root=root)
     t0 = time.perf_counter()

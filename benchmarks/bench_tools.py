@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO))
 
 from ml_dash_ros import Experiment  # noqa: E402
 from ml_dash_ros.mapping import parse_config  # noqa: E402
-from ml_dash_ros.tracks.align import align  # noqa: E402
+from ml_dash_ros.tools.align import align  # noqa: E402
 from ml_dash_ros.tools.bag_import import bag_typestore, import_bag  # noqa: E402
 from results import write_section  # noqa: E402
 

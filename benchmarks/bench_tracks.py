@@ -234,8 +234,8 @@ def _fmt_s(sec: float) -> str:
 
 def _our_defaults() -> str:
     sys.path.insert(0, str(REPO))
-    from ml_dash_ros.tracks import segments
-    from ml_dash_ros.tracks.flusher import BufferSettings
+    from ml_dash_ros.tracks.store import segments
+    from ml_dash_ros.tracks.ingest.flusher import BufferSettings
     d = BufferSettings()
     return (f"batch_size {d.batch_size}, flush_interval {d.flush_interval:g} s, "
             f"{segments.COMPRESSION} + BYTE_STREAM_SPLIT, {segments.ROW_GROUP_ROWS}-row row "

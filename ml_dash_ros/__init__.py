@@ -3,7 +3,7 @@
 __version__ = "0.1.0"
 __all__ = ["Experiment", "to_entries", "to_fields", "__version__"]
 
-_LAZY = {"Experiment": "ml_dash_ros.tracks.experiment", "to_fields": "ml_dash_ros.convert",
+_LAZY = {"Experiment": "ml_dash_ros.tracks.api.experiment", "to_fields": "ml_dash_ros.convert",
          "to_entries": "ml_dash_ros.convert"}
 
 

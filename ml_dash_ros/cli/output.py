@@ -16,7 +16,9 @@ from typing import Any, Optional
 from rich.console import Console
 from rich.table import Table
 
-from ml_dash_ros.tracks import formats, times
+from ml_dash_ros.tracks.store import formats
+
+from ml_dash_ros.tracks.api import times
 
 WIDE = 200
 _ESCAPED = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))  # controls, format, unassigned

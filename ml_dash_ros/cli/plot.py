@@ -7,7 +7,7 @@ import argparse
 from ml_dash_ros.cli import output
 from ml_dash_ros.cli.timerange import add_range, require_rows, resolve_range
 from ml_dash_ros.tools.plot import plot_track
-from ml_dash_ros.tracks.catalog import open_experiment
+from ml_dash_ros.tools.catalog import open_experiment
 
 
 def add_parser(subparsers, common: argparse.ArgumentParser) -> None:

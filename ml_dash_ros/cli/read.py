@@ -8,7 +8,7 @@ import sys
 from ml_dash_ros.cli import output
 from ml_dash_ros.cli.timerange import add_range, resolve_range, warn_if_missed
 from ml_dash_ros.tools.export import READ_FORMATS, render_track
-from ml_dash_ros.tracks.catalog import open_experiment
+from ml_dash_ros.tools.catalog import open_experiment
 
 
 def add_parser(subparsers, common: argparse.ArgumentParser) -> None:

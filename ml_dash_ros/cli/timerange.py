@@ -2,7 +2,7 @@
 
 ``+S`` is S seconds after the recording's start (the earliest first stamp of its tracks,
 static ones left out), a plain number an absolute ``_ts``, an ISO datetime an absolute time
-(see ``ml_dash_ros.tracks.times``).
+(see ``ml_dash_ros.tracks.api.times``).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import sys
 from typing import Optional, Sequence
 
 from ml_dash_ros.errors import NotFoundError
-from ml_dash_ros.tracks import catalog as store
-from ml_dash_ros.tracks import times
+from ml_dash_ros.tools import catalog as store
+from ml_dash_ros.tracks.api import times
 from ml_dash_ros.tracks import Experiment
 
 _HELP = ("{} _ts (inclusive): +S seconds after the recording's start, absolute seconds, or an "

@@ -30,8 +30,8 @@ from ml_dash_ros.mapping.model import (LATCHED_TOPICS, PREFIX_KEYS, QOS_CHOICES,
                                        STAMP_POLICIES, TEMPLATE_KEYS, TIME_JUMP_CHOICES,
                                        BufferConfig, ExperimentConfig, QosConfig, RecordConfig,
                                        RecorderConfig, TopicConfig)
-from ml_dash_ros.tracks.layout import encode_topic
-from ml_dash_ros.tracks.values import column_name_problem
+from ml_dash_ros.tracks.store.layout import encode_topic
+from ml_dash_ros.tracks.ingest.values import column_name_problem
 
 MAX_FILE_BYTES = 1 << 20   # a mapping file is a few KB
 MAX_NESTING = 64           # mapping / list levels

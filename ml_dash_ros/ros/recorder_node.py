@@ -26,11 +26,9 @@ from ml_dash_ros.ros import qos as qos_rules
 from ml_dash_ros.ros.status import diagnostics, log_line
 from ml_dash_ros.ros.topic_recorder import TopicRecorder
 from ml_dash_ros.tracks import Experiment
-from ml_dash_ros.tracks.prefix_claim import SpaceReserve, claim_prefix, holds_recording
-from ml_dash_ros.tracks.roots import resolve_dash_root
-from ml_dash_ros.tracks.segments import atomic_write_bytes
-
-STATS_FILE = "recorder.json"
+from ml_dash_ros.tracks.store.prefix_claim import SpaceReserve, claim_prefix, holds_recording
+from ml_dash_ros.tracks.store.roots import resolve_dash_root
+from ml_dash_ros.tracks.store.contract import RECORDER_FILE, atomic_write_bytes
 
 
 class RecorderNode(Node):
@@ -181,7 +179,7 @@ class RecorderNode(Node):
     def _write_stats(self, experiment: Experiment, header: dict, rows: dict) -> None:
         stats = {**header, "stopped": time.time(), "executor_errors": self.executor_errors,
                  "topics": rows}
-        target = Path(experiment.path) / STATS_FILE
+        target = Path(experiment.path) / RECORDER_FILE
         stats["runs"] = _earlier_runs(target) + [
             {key: value for key, value in stats.items() if key != "runs"}]
         text = json.dumps(stats, indent=2, sort_keys=True)

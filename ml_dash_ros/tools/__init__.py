@@ -2,7 +2,7 @@
 
 Everything the ``ml-dash-ros`` CLI prints comes from here. Names are imported on first use,
 so ``import ml_dash_ros.tools`` loads neither rosbags nor matplotlib. Align lives in its
-module (``from ml_dash_ros.tracks.align import align``; the name would clash with the module).
+module (``from ml_dash_ros.tools.align import align``; the name would clash with the module).
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ _LAZY = {
     "export_experiment": "ml_dash_ros.tools.export",
     "table_to_csv": "ml_dash_ros.tools.export",
     "plot_track": "ml_dash_ros.tools.plot",
-    "open_experiment": "ml_dash_ros.tracks.catalog",
-    "read_track": "ml_dash_ros.tracks.catalog",
+    "open_experiment": "ml_dash_ros.tools.catalog",
+    "read_track": "ml_dash_ros.tools.catalog",
 }
 
 

@@ -29,7 +29,6 @@ the built-in types for the topics that lack one. Here each type stands alone.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections import Counter
@@ -43,11 +42,12 @@ from ml_dash_ros.convert.pipeline import TopicPipeline
 from ml_dash_ros.errors import BagError, MlDashRosError, RecordingExistsError
 from ml_dash_ros.mapping import RecordConfig, load_config
 from ml_dash_ros.tracks import Experiment
-from ml_dash_ros.tracks import catalog as store
-from ml_dash_ros.tracks.formats import gc_paused
-from ml_dash_ros.tracks.roots import resolve_dash_root
-from ml_dash_ros.tracks.segments import COMPACT_MIN_ROWS
+from ml_dash_ros.tools import catalog as store
+from ml_dash_ros.tracks.store.formats import gc_paused
+from ml_dash_ros.tracks.store.roots import resolve_dash_root
+from ml_dash_ros.tracks.store.segments import COMPACT_MIN_ROWS
 from ml_dash_ros.tools.inventory import RECORDER_FILE
+from ml_dash_ros.tracks.store.contract import write_json
 
 NODE_NAME = "ml-dash-ros import"
 PROGRESS_EVERY = 1000
@@ -504,9 +504,7 @@ def storage_kind(bag: Path) -> str:
 
 def _write_json(path: Path, doc: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name("." + path.name + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=2, sort_keys=True, default=str), encoding="utf-8")
-    os.replace(tmp, path)
+    write_json(path, doc, sort_keys=True, default=str)
 
 
 def _text(err: BaseException) -> str:

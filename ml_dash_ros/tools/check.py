@@ -21,10 +21,9 @@ import pyarrow.parquet as pq
 from ml_dash_ros.errors import CorruptFileError, MlDashRosError, PrefixBusyError
 from ml_dash_ros.tools.inventory import (QUARANTINE_DIR, RECORDER_FILE, read_json,
                                          read_recorder, read_status)
-from ml_dash_ros.tracks import catalog, layout, liveness, reader, segments
-
-KINDS = ("tracks", "metrics")
-PARAMS_FILE = "params.json"
+from ml_dash_ros.tools import catalog
+from ml_dash_ros.tracks.store import layout, liveness, reader, segments
+from ml_dash_ros.tracks.store.contract import KINDS, PARAMS_FILE
 
 
 @dataclass(frozen=True)

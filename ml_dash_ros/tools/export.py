@@ -20,12 +20,13 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ml_dash_ros.errors import PartialExportError, StoreError
-from ml_dash_ros.tracks import Experiment, formats, layout, schema
-from ml_dash_ros.tracks import catalog as store
+from ml_dash_ros.tracks import Experiment
+from ml_dash_ros.tracks.store import formats, layout, schema
+from ml_dash_ros.tools import catalog as store
+from ml_dash_ros.tracks.store.contract import SIDE_FILES
 
 READ_FORMATS = ("json", "jsonl", "csv", "parquet")
 EXPORT_FORMATS = ("parquet", "csv")
-SIDE_FILES = ("experiment.json", "params.json", "recorder.json")
 
 
 def render_track(exp: Experiment, track: str, fmt: str = "json", start: Optional[float] = None,

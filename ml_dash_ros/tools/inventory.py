@@ -24,14 +24,14 @@ import numpy as np
 import pyarrow as pa
 
 from ml_dash_ros.errors import CorruptFileError, MlDashRosError, NotFoundError
-from ml_dash_ros.tracks import Experiment, layout, liveness, schema
-from ml_dash_ros.tracks import catalog as store
-from ml_dash_ros.tracks.roots import resolve_dash_root
+from ml_dash_ros.tracks import Experiment
+from ml_dash_ros.tracks.store import layout, liveness, schema
+from ml_dash_ros.tools import catalog as store
+from ml_dash_ros.tracks.store.roots import resolve_dash_root
+from ml_dash_ros.tracks.store.contract import KINDS, QUARANTINE_DIR, RECORDER_FILE
 
 GAP_FACTOR = 3.0
-RECORDER_FILE = "recorder.json"
-QUARANTINE_DIR = "quarantine"
-_SKIP_DIRS = frozenset(("tracks", "metrics", QUARANTINE_DIR))
+_SKIP_DIRS = frozenset((*KINDS, QUARANTINE_DIR))
 _DAMAGE = (MlDashRosError, OSError, pa.ArrowException)  # what marks one track, not the listing
 
 

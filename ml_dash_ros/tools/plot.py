@@ -14,8 +14,9 @@ import numpy as np
 import pyarrow as pa
 
 from ml_dash_ros.errors import NotFoundError
-from ml_dash_ros.tracks import Experiment, schema
-from ml_dash_ros.tracks import catalog as store
+from ml_dash_ros.tracks import Experiment
+from ml_dash_ros.tracks.store import schema
+from ml_dash_ros.tools import catalog as store
 
 MAX_LEGEND = 12
 

@@ -5,7 +5,9 @@ import time
 
 import pytest
 
-from ml_dash_ros.tracks import Experiment, layout
+from ml_dash_ros.tracks import Experiment
+
+from ml_dash_ros.tracks.store import layout
 from test.ros.support import (start_publisher, start_recorder, stop, wait_for_log,
                               write_config)
 

@@ -12,7 +12,7 @@ import pytest
 
 from ml_dash_ros import Experiment
 from ml_dash_ros.errors import NotFoundError
-from ml_dash_ros.tracks.align import align, tick_times
+from ml_dash_ros.tools.align import align, tick_times
 
 TICKS = [0.5, 1.0, 1.5, 2.0, 2.5, 3.0]
 

@@ -10,8 +10,8 @@ import pytest
 from ml_dash_ros import Experiment
 from ml_dash_ros.errors import PrefixBusyError
 from ml_dash_ros.tools.check import check_experiment
-from ml_dash_ros.tracks import catalog as store
-from ml_dash_ros.tracks import liveness
+from ml_dash_ros.tools import catalog as store
+from ml_dash_ros.tracks.store import liveness
 
 from test.tools.conftest import PREFIX, run_cli, tree_digest
 

@@ -8,7 +8,7 @@ import pytest
 from matplotlib.image import imread
 
 from ml_dash_ros import Experiment
-from ml_dash_ros.tracks import catalog as store
+from ml_dash_ros.tools import catalog as store
 
 from test.tools import bags
 from test.tools.conftest import PREFIX, run_cli, tree_digest

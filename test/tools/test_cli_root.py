@@ -78,7 +78,7 @@ def test_a_bad_config_fails_with_one_line(somewhere):
     root, work = somewhere
     (work / "bad.yaml").write_text("experiment: [1]\n")
     proc = cli("ls", "--config", work / "bad.yaml", cwd=work)
-    assert (proc.returncode, "bad.yaml" in proc.stderr) == (1, True)
+    assert (proc.returncode, "bad.yaml" in proc.stderr) == (2, True)
 
 
 def test_without_anything_dot_dash_in_the_working_directory_is_used(somewhere):

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from ml_dash_ros.tools.inventory import experiment_info, list_experiments
-from ml_dash_ros.tracks import catalog as store
+from ml_dash_ros.tools import catalog as store
 
 from test.tools.conftest import PREFIX, child_env, record, run_cli
 

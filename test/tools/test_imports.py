@@ -5,7 +5,7 @@ import sys
 
 from test.tools.conftest import child_env, run_cli
 
-MODULES = ("ml_dash_ros.cli", "ml_dash_ros.tools.inventory", "ml_dash_ros.tracks.align",
+MODULES = ("ml_dash_ros.cli", "ml_dash_ros.tools.inventory", "ml_dash_ros.tools.align",
            "ml_dash_ros.tools.bag_import", "ml_dash_ros.tools.export", "ml_dash_ros.tools.plot")
 
 

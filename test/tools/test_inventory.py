@@ -5,7 +5,7 @@ import pytest
 
 from ml_dash_ros import Experiment
 from ml_dash_ros.errors import NotFoundError
-from ml_dash_ros.tracks import catalog as store
+from ml_dash_ros.tools import catalog as store
 from ml_dash_ros.tools.inventory import (experiment_info, find_experiments, find_gaps,
                                          list_experiments, summarize_track)
 

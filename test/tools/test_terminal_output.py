@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from ml_dash_ros.cli import output
-from ml_dash_ros.tracks import layout
+from ml_dash_ros.tracks.store import layout
 
 from test.tools.conftest import run_cli
 

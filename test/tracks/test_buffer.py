@@ -6,8 +6,8 @@ import pytest
 
 from ml_dash_ros import Experiment
 from ml_dash_ros.errors import FieldTypeError, TimestampError
-from ml_dash_ros.tracks import layout, segments
-from ml_dash_ros.tracks.buffer import ArrayPart, ColumnPart, array_spec
+from ml_dash_ros.tracks.store import layout, segments
+from ml_dash_ros.tracks.ingest.buffer import ArrayPart, ColumnPart, array_spec
 
 
 def entries(builder):

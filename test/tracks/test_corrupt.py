@@ -8,7 +8,7 @@ import pytest
 
 from ml_dash_ros import Experiment
 from ml_dash_ros.errors import CorruptFileError
-from ml_dash_ros.tracks import layout
+from ml_dash_ros.tracks.store import layout
 
 
 def segments_of(dash_root, topic, prefix="p"):

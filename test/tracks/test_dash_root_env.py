@@ -4,7 +4,7 @@ from pathlib import Path
 
 from ml_dash_ros import Experiment
 from ml_dash_ros.mapping import load_config
-from ml_dash_ros.tracks.roots import resolve_dash_root
+from ml_dash_ros.tracks.store.roots import resolve_dash_root
 
 
 def test_experiment_without_dash_root_uses_the_environment(tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ import pytest
 
 from ml_dash_ros import Experiment
 from ml_dash_ros.errors import ConfigError, StoreError
-from ml_dash_ros.tracks import segments
+from ml_dash_ros.tracks.store import segments
 
 from .conftest import run_py
 

@@ -16,7 +16,7 @@ import pytest
 
 from ml_dash_ros import Experiment
 from ml_dash_ros.errors import MlDashRosError
-from ml_dash_ros.tracks.values import MAX_DEPTH, MAX_NAME_LENGTH
+from ml_dash_ros.tracks.ingest.values import MAX_DEPTH, MAX_NAME_LENGTH
 
 TOPICS = ["robot", "cam/rgb"]
 NAMES = ["a", "b", "c.d", "q", "größe", "x y", "e.f.g", "n" * MAX_NAME_LENGTH]

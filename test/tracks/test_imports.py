@@ -16,4 +16,4 @@ def test_tracks_import_no_rclpy():
                           "same": Experiment.__module__}))
     """)
     result = json.loads(out.stdout)
-    assert result == {"light": [], "rclpy": False, "same": "ml_dash_ros.tracks.experiment"}
+    assert result == {"light": [], "rclpy": False, "same": "ml_dash_ros.tracks.api.experiment"}

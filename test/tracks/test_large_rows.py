@@ -4,7 +4,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from ml_dash_ros import Experiment
-from ml_dash_ros.tracks import layout, reader, segments
+from ml_dash_ros.tracks.store import layout, reader, segments
 
 FRAME = 640 * 480 * 3          # one rgb8 frame, 921,600 bytes
 

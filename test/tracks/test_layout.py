@@ -6,7 +6,7 @@ import pytest
 
 from ml_dash_ros import Experiment
 from ml_dash_ros.errors import InvalidNameError
-from ml_dash_ros.tracks import layout
+from ml_dash_ros.tracks.store import layout
 
 from .conftest import run_py
 

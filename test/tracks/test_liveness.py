@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from ml_dash_ros.tracks import liveness
-from ml_dash_ros.tracks.liveness import INTERRUPTED, RUNNING, UNCHECKED, writer_state
+from ml_dash_ros.tracks.store import liveness
+from ml_dash_ros.tracks.store.liveness import INTERRUPTED, RUNNING, UNCHECKED, writer_state
 
 from .conftest import start_py
 

@@ -10,7 +10,7 @@ import pytest
 
 from ml_dash_ros import Experiment
 from ml_dash_ros.errors import StoreError
-from ml_dash_ros.tracks import layout, segments
+from ml_dash_ros.tracks.store import layout, segments
 
 from .conftest import start_py
 from .test_flusher import immutable_dirs  # noqa: F401  (fixture)

@@ -1,10 +1,10 @@
-"""Flexible schema and the one type-conflict rule (see ml_dash_ros.tracks.schema)."""
+"""Flexible schema and the one type-conflict rule (see ml_dash_ros.tracks.store.schema)."""
 
 import numpy as np
 import pyarrow as pa
 import pytest
 
-from ml_dash_ros.tracks import schema
+from ml_dash_ros.tracks.store import schema
 
 
 def entries(builder):

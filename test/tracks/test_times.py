@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from ml_dash_ros.tracks.times import format_range, format_stamp, parse_time
+from ml_dash_ros.tracks.api.times import format_range, format_stamp, parse_time
 
 T0 = 1795600800.0  # 2026-11-25T10:00:00Z
 

@@ -5,7 +5,7 @@ import pyarrow as pa
 import pytest
 
 from ml_dash_ros.errors import FieldTypeError, FieldValueError
-from ml_dash_ros.tracks.values import MAX_DEPTH, MAX_NAME_LENGTH
+from ml_dash_ros.tracks.ingest.values import MAX_DEPTH, MAX_NAME_LENGTH
 
 
 def entries(builder, **kw):

@@ -10,11 +10,11 @@ import threading
 from typing import TYPE_CHECKING, Any, Optional
 
 from ml_dash_ros.errors import TrackNotFoundError
-from ml_dash_ros.tracks.builder import TrackBuilder
-from ml_dash_ros.tracks.manager import TracksManager
+from ml_dash_ros.tracks.api.builder import TrackBuilder
+from ml_dash_ros.tracks.api.manager import TracksManager
 
 if TYPE_CHECKING:
-    from ml_dash_ros.tracks.experiment import Experiment
+    from ml_dash_ros.tracks.api.experiment import Experiment
 
 
 class MetricBuilder:

@@ -13,17 +13,16 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from ml_dash_ros.errors import CorruptFileError, StoreError
-from ml_dash_ros.tracks import layout, liveness
-from ml_dash_ros.tracks.flusher import BufferSettings, Flusher
-from ml_dash_ros.tracks.manager import TracksManager
-from ml_dash_ros.tracks.metrics import MetricsManager
-from ml_dash_ros.tracks.params import ParametersBuilder
-from ml_dash_ros.tracks.roots import resolve_dash_root
-from ml_dash_ros.tracks.segments import atomic_write_bytes
+from ml_dash_ros.tracks.store import layout, liveness
+from ml_dash_ros.tracks.ingest.flusher import BufferSettings, Flusher
+from ml_dash_ros.tracks.api.manager import TracksManager
+from ml_dash_ros.tracks.api.metrics import MetricsManager
+from ml_dash_ros.tracks.api.params import ParametersBuilder
+from ml_dash_ros.tracks.store.roots import resolve_dash_root
+from ml_dash_ros.tracks.store.contract import STATUS_FILE, TRACKS_DIR, write_json
 
 _log = logging.getLogger(__name__)
 _open_experiments: "weakref.WeakSet[Experiment]" = weakref.WeakSet()
-STATUS_FILE = "experiment.json"
 _NEW, _OPEN, _CLOSED = "new", "open", "closed"
 
 
@@ -90,7 +89,7 @@ class Experiment:
         self._state_lock = threading.RLock()
         self._tight = False       # buffers over half max_buffer_rows: every append checks
         self._started_at: Optional[str] = None
-        self._tracks = TracksManager(self, "tracks")
+        self._tracks = TracksManager(self, TRACKS_DIR)
         self._metrics = MetricsManager(self)
         self._params = ParametersBuilder(self)
         self._flusher = Flusher(self._settings, self._all_builders, self._flush_one,
@@ -124,7 +123,7 @@ class Experiment:
             if self._state == _OPEN:
                 return self
             try:
-                (self.path / "tracks").mkdir(parents=True, exist_ok=True)
+                (self.path / TRACKS_DIR).mkdir(parents=True, exist_ok=True)
             except OSError as err:
                 raise StoreError(f"cannot create {self.path}: {err.strerror or err}") from err
             self._started_at = _now()
@@ -242,7 +241,7 @@ class Experiment:
             "ended_at": None if status == "running" else _now(),
             **liveness.writer_identity(),  # host, pid, pid_start, boot_id
         }
-        atomic_write_bytes(self.path / STATUS_FILE, json.dumps(doc, indent=2).encode("utf-8"))
+        write_json(self.path / STATUS_FILE, doc)
 
     def status(self) -> dict:
         """Return the content of ``experiment.json`` ({} if never opened).

@@ -8,13 +8,13 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from ml_dash_ros.errors import StoreError
-from ml_dash_ros.tracks.segments import atomic_write_bytes
-from ml_dash_ros.tracks.values import normalize_fields
+from ml_dash_ros.tracks.store.contract import PARAMS_FILE, atomic_write_bytes
+from ml_dash_ros.tracks.ingest.values import normalize_fields
 
 if TYPE_CHECKING:
-    from ml_dash_ros.tracks.experiment import Experiment
+    from ml_dash_ros.tracks.api.experiment import Experiment
 
-FILE_NAME = "params.json"
+FILE_NAME = PARAMS_FILE
 
 
 class ParametersBuilder:

@@ -23,8 +23,8 @@ import pyarrow.parquet as pq
 
 from ml_dash_ros.errors import (ColumnNotFoundError, CorruptFileError, StoreError,
                                 TrackNotFoundError)
-from ml_dash_ros.tracks import layout, schema
-from ml_dash_ros.tracks.schema import TS
+from ml_dash_ros.tracks.store import layout, schema
+from ml_dash_ros.tracks.store.schema import TS
 
 _CACHE_LIMIT = 4096
 _SMALL_READ_GROUPS = 4

@@ -18,7 +18,6 @@ row group by row group (``reader.iter_merged``), so closing needs bounded memory
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import os
 from pathlib import Path
@@ -28,46 +27,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ml_dash_ros.errors import StoreError, TopicBusyError
-from ml_dash_ros.tracks import layout, reader, schema
+from ml_dash_ros.tracks.store import layout, reader, schema
+from ml_dash_ros.tracks.store.contract import WRITER_LOCK, fsync_dir, os_fault
 
 ROW_GROUP_ROWS = 4096
 COMPRESSION = "zstd"
 COMPRESSION_LEVEL = 3
-LOCK_NAME = ".writer.lock"
 COMPACT_MAX_FILES = 64
 COMPACT_MIN_ROWS = 16_384
 COMPACT_MIN_BYTES = 64 << 20         # a segment this large is a "full" one, whatever its rows
 ROW_GROUP_BYTES = 8 << 20            # decoded bytes per row group at most (large rows)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def os_fault(err: OSError) -> str:
-    """Describe an OSError with its errno: ``No space left on device (errno 28, ENOSPC)``."""
-    if err.errno is None:
-        return str(err)
-    return f"{err.strerror or err} (errno {err.errno}, {errno.errorcode.get(err.errno, '?')})"
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write a small file atomically: temporary name, fsync, rename, fsync directory."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
-    except OSError as err:
-        _unlink_quietly(tmp)
-        raise StoreError(f"cannot write {path}: {os_fault(err)}") from err
 
 
 def _unlink_quietly(path: Path) -> None:
@@ -112,7 +81,7 @@ def write_segment(directory: Path, seq: int, table: pa.Table, *, compacted: bool
             writer.write_table(table, row_group_size=group_rows(table))
         _fsync_file(tmp)
         os.rename(tmp, final)
-        _fsync_dir(directory)
+        fsync_dir(directory)
     except OSError as err:
         _unlink_quietly(tmp)
         raise StoreError(
@@ -165,7 +134,7 @@ class WriterLock:
     def __init__(self, directory: Path, topic: str, prefix: str,
                  busy: type = TopicBusyError) -> None:
         """Take the lock or raise ``busy`` naming the topic, prefix and lock file."""
-        self.path = directory / LOCK_NAME
+        self.path = directory / WRITER_LOCK
         try:
             directory.mkdir(parents=True, exist_ok=True)
             self._fd: Optional[int] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -253,14 +222,14 @@ def compact(directory: Path) -> Optional[Path]:
             _write_rechunked(writer, reader.iter_merged(infos, kinds))
         _fsync_file(tmp)
         os.rename(tmp, final)
-        _fsync_dir(directory)
+        fsync_dir(directory)
     except OSError as err:
         _unlink_quietly(tmp)
         raise StoreError(f"cannot compact into {final}: {os_fault(err)}") from err
     for seg in segments:
         if seg.path != final:
             _unlink_quietly(seg.path)
-    _fsync_dir(directory)
+    fsync_dir(directory)
     return final
 
 

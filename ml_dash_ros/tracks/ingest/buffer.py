@@ -30,8 +30,8 @@ from typing import Any, Optional
 import numpy as np
 import pyarrow as pa
 
-from ml_dash_ros.tracks import reader, schema
-from ml_dash_ros.tracks.values import text_ok, texts_ok
+from ml_dash_ros.tracks.store import reader, schema
+from ml_dash_ros.tracks.ingest.values import text_ok, texts_ok
 
 _INF = float("inf")
 _INT64_MIN, _INT64_MAX = -(2 ** 63), 2 ** 63 - 1

@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 from ml_dash_ros.errors import BufferFullError, ExperimentClosedError, StoreError
-from ml_dash_ros.tracks import buffer, layout, reader, segments
-from ml_dash_ros.tracks.builder import TrackBuilder
+from ml_dash_ros.tracks.ingest import buffer
+from ml_dash_ros.tracks.store import layout, reader, segments
+from ml_dash_ros.tracks.api.builder import TrackBuilder
 
 if TYPE_CHECKING:
-    from ml_dash_ros.tracks.experiment import Experiment
+    from ml_dash_ros.tracks.api.experiment import Experiment
 
 _log = logging.getLogger(__name__)
 FLUSH_THREADS = min(4, os.cpu_count() or 1)
@@ -100,9 +101,9 @@ class TracksManager:
         """Resample ``tracks`` onto one clock at ``hz``: a pyarrow.Table, a row per tick.
 
         Columns ``_ts`` then ``{track}/{column}``; ``method`` asof / nearest / linear; samples
-        further than ``tolerance`` seconds from a tick give null (see ``tracks.align``).
+        further than ``tolerance`` seconds from a tick give null (see ``ml_dash_ros.tools.align``).
         """
-        from ml_dash_ros.tracks.align import align  # align reads through this manager
+        from ml_dash_ros.tools.align import align  # align reads through this manager
         self.flush()
         return align(self._exp, tracks, hz, method=method, tolerance=tolerance, start=start,
                      end=end, **kwargs)

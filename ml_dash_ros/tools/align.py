@@ -29,9 +29,11 @@ from typing import Optional, Sequence
 import numpy as np
 import pyarrow as pa
 
-from ml_dash_ros.tracks import Experiment, schema
-from ml_dash_ros.tracks import catalog as store
-from ml_dash_ros.tracks.times import format_stamp
+from ml_dash_ros.tracks import Experiment
+
+from ml_dash_ros.tracks.store import schema
+from ml_dash_ros.tools import catalog as store
+from ml_dash_ros.tracks.api.times import format_stamp
 
 METHODS = ("asof", "nearest", "linear")
 SEPARATOR = "/"

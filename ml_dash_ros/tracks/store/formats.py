@@ -23,8 +23,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ml_dash_ros.tracks import schema
-from ml_dash_ros.tracks.schema import TS
+from ml_dash_ros.tracks.store import schema
+from ml_dash_ros.tracks.store.schema import TS
 
 FORMATS = ("json", "jsonl", "parquet", "mocap", "arrow", "numpy")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import os
 import socket
+from ml_dash_ros.tracks.store.contract import WRITER_LOCK
 from pathlib import Path
 from typing import Any, Optional
 
@@ -20,7 +21,7 @@ RUNNING = "running"
 INTERRUPTED = "interrupted"
 UNCHECKED = "unchecked"          # "running" on another host: nothing to check it against
 UNKNOWN = "unknown"              # no status, or not a string
-LOCK_NAME = ".writer.lock"
+LOCK_NAME = WRITER_LOCK
 _BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 
 

@@ -16,11 +16,10 @@ from typing import Iterator, Optional, Sequence, Union
 import pyarrow as pa
 
 from ml_dash_ros.errors import NotFoundError, StoreError, TrackNotFoundError
-from ml_dash_ros.tracks import Experiment, layout, reader, schema
-from ml_dash_ros.tracks.roots import resolve_dash_root
-
-STATUS_FILE = "experiment.json"
-TRACKS_DIR = "tracks"
+from ml_dash_ros.tracks import Experiment
+from ml_dash_ros.tracks.store import layout, reader, schema
+from ml_dash_ros.tracks.store.roots import resolve_dash_root
+from ml_dash_ros.tracks.store.contract import STATUS_FILE, TRACKS_DIR
 
 
 def is_experiment_dir(path: Path) -> bool:

@@ -10,14 +10,14 @@ import numpy as np
 import pyarrow as pa
 
 from ml_dash_ros.errors import FieldTypeError, FieldValueError, NotFoundError, TimestampError
-from ml_dash_ros.tracks import formats, reader, schema
-from ml_dash_ros.tracks.formats import gc_paused
-from ml_dash_ros.tracks.buffer import TopicBuffer, part_from_rows, part_from_tuples
-from ml_dash_ros.tracks.values import (MISSING, check_names, check_ts, normalize_fields,
-                                       numpy_storable)
+from ml_dash_ros.tracks.ingest.buffer import TopicBuffer, part_from_rows, part_from_tuples
+from ml_dash_ros.tracks.ingest.values import (MISSING, check_names, check_ts,
+                                              normalize_fields, numpy_storable)
+from ml_dash_ros.tracks.store import formats, reader, schema
+from ml_dash_ros.tracks.store.formats import gc_paused
 
 if TYPE_CHECKING:
-    from ml_dash_ros.tracks.manager import TracksManager
+    from ml_dash_ros.tracks.api.manager import TracksManager
 
 TS = schema.TS
 _INF = float("inf")

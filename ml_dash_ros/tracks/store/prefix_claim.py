@@ -12,9 +12,9 @@ import os
 from pathlib import Path
 
 from ml_dash_ros.errors import PrefixBusyError, RecordingExistsError
-from ml_dash_ros.tracks import layout
-from ml_dash_ros.tracks.catalog import STATUS_FILE, TRACKS_DIR
-from ml_dash_ros.tracks.segments import WriterLock
+from ml_dash_ros.tracks.store import layout
+from ml_dash_ros.tracks.store.contract import SPACE_RESERVE, STATUS_FILE, TRACKS_DIR
+from ml_dash_ros.tracks.store.segments import WriterLock
 
 
 def holds_recording(path: Path) -> bool:
@@ -48,7 +48,7 @@ def _describe(path: Path) -> str:
         return "tracks on disk"
 
 
-RESERVE_NAME = ".space-reserve"
+RESERVE_NAME = SPACE_RESERVE
 RESERVE_BYTES = 1 << 20
 
 

@@ -1,0 +1,74 @@
+"""The on-disk contract of a recording: every file and folder name, and the one way small
+files are written (atomically: temporary name, fsync, rename, fsync of the directory).
+
+```
+{dash_root}/{prefix}/experiment.json         STATUS_FILE: running / completed / failed / ...
+{dash_root}/{prefix}/params.json             PARAMS_FILE: exp.params
+{dash_root}/{prefix}/recorder.json           RECORDER_FILE: the recorder's / an import's counts
+{dash_root}/{prefix}/.writer.lock            WRITER_LOCK: held by the recorder writing it
+{dash_root}/{prefix}/.space-reserve          SPACE_RESERVE: freed to close on a full disk
+{dash_root}/{prefix}/quarantine/             QUARANTINE_DIR: files ``check --salvage`` set aside
+{dash_root}/{prefix}/tracks/topic={enc}/     TRACKS_DIR (METRICS_DIR for metrics): segments
+    seg-000000000042[-c].parquet, .writer.lock   (``layout``: names of segments and topics)
+```
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from ml_dash_ros.errors import StoreError
+
+STATUS_FILE = "experiment.json"
+PARAMS_FILE = "params.json"
+RECORDER_FILE = "recorder.json"
+SIDE_FILES = (STATUS_FILE, PARAMS_FILE, RECORDER_FILE)
+TRACKS_DIR = "tracks"
+METRICS_DIR = "metrics"
+KINDS = (TRACKS_DIR, METRICS_DIR)
+QUARANTINE_DIR = "quarantine"
+WRITER_LOCK = ".writer.lock"
+SPACE_RESERVE = ".space-reserve"
+
+
+def os_fault(err: OSError) -> str:
+    """Describe an OSError with its errno: ``No space left on device (errno 28, ENOSPC)``."""
+    if err.errno is None:
+        return str(err)
+    return f"{err.strerror or err} (errno {err.errno}, {errno.errorcode.get(err.errno, '?')})"
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename or unlink in ``directory`` durable."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write a small file atomically: temporary name, fsync, rename, fsync directory."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
+    except OSError as err:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise StoreError(f"cannot write {path}: {os_fault(err)}") from err
+
+
+def write_json(path: Path, doc: Any, **options: Any) -> None:
+    """Write a JSON side file atomically (``indent=2``; ``options`` go to ``json.dumps``)."""
+    atomic_write_bytes(Path(path), json.dumps(doc, indent=2, **options).encode("utf-8"))
