@@ -12,7 +12,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from rclpy.event_handler import SubscriptionEventCallbacks, UnsupportedEventTypeError
+try:
+    from rclpy.event_handler import SubscriptionEventCallbacks, UnsupportedEventTypeError
+except ImportError:  # Humble's rclpy: the same classes in rclpy.qos_event
+    from rclpy.qos_event import SubscriptionEventCallbacks, UnsupportedEventTypeError
 
 from ml_dash_ros.convert.passes import PREVIOUS, RESET, StampPasses
 from ml_dash_ros.convert.pipeline import TopicPipeline
