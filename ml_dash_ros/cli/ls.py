@@ -6,6 +6,7 @@ import argparse
 
 from ml_dash_ros.cli import output
 from ml_dash_ros.tools.inventory import list_experiments
+from ml_dash_ros.tools.listing import print_experiments
 
 
 def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
@@ -33,26 +34,3 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print_experiments(experiments)
     return 0
-
-
-def print_experiments(experiments: list) -> None:
-    """Print experiments and their tracks: rows, time range, duration, mean rate, size."""
-    grid = output.table("experiment", "status", "track", "rows >", "start >", "end >",
-                        "duration s >", "rate Hz >", "size >")
-    for exp in experiments:
-        prefix, status = output.text(exp.prefix), output.text(exp.state_text)
-        if not exp.tracks:
-            grid.add_row(prefix, status, "-", "0", "-", "-", "-", "-", "-")
-        for i, t in enumerate(exp.tracks):
-            grid.add_row(prefix if i == 0 else "", status if i == 0 else "",
-                         output.text(t.track), _rows(t), output.stamp(t.start_ts),
-                         output.stamp(t.end_ts), output.seconds(t.duration),
-                         output.rate(t.rate), output.size(t.size_bytes),
-                         end_section=i == len(exp.tracks) - 1)
-    out = output.console()
-    out.print(grid)
-    output.print_damage(out, experiments)
-
-
-def _rows(track) -> str:
-    return "unreadable" if track.error else str(track.rows)

@@ -14,8 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-from ml_dash_ros.cli.ls import print_experiments
 from ml_dash_ros.tools.inventory import experiment_info
+from ml_dash_ros.tools.listing import print_experiments
 from ml_dash_ros.tracks import Experiment
 
 

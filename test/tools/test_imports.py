@@ -26,3 +26,11 @@ def test_the_cli_package_exports_main_returning_an_exit_code(capsys):
     from ml_dash_ros.cli import main
     assert main(["ls", "/nonexistent/dash"]) == 1
     assert capsys.readouterr().err.startswith("ml-dash-ros: error: ")
+
+
+def test_the_demo_session_imports_nothing_of_the_cli():
+    code = ("import sys, ml_dash_ros.demo.session\n"
+            "print(sorted(m for m in sys.modules if m.startswith('ml_dash_ros.cli')))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=child_env(), check=True)
+    assert proc.stdout.strip() == "[]"
