@@ -121,7 +121,7 @@ def test_background_failure_is_raised_by_next_flush(dash_root, immutable_dirs):
     b.flush()
     immutable_dirs(b.path)
     b.append(v=1, _ts=1.0)
-    assert wait_for(lambda: b._buf.error is not None)
+    assert wait_for(lambda: b.store_error is not None)
     with pytest.raises(StoreError, match="cannot write segment"):
         b.flush()
     immutable_dirs.thaw()

@@ -4,41 +4,40 @@ from __future__ import annotations
 
 import bisect
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Sequence, Union
+from typing import Any, Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 import pyarrow as pa
 
 from ml_dash_ros.errors import FieldTypeError, FieldValueError, NotFoundError, TimestampError
-from ml_dash_ros.tracks.ingest.buffer import TopicBuffer, part_from_rows, part_from_tuples
+from ml_dash_ros.tracks.ingest.buffer import part_from_rows, part_from_tuples
+from ml_dash_ros.tracks.ingest.topic import TopicIngest
 from ml_dash_ros.tracks.ingest.values import (MISSING, check_names, check_ts,
                                               normalize_fields, numpy_storable)
 from ml_dash_ros.tracks.store import formats, reader, schema
 from ml_dash_ros.tracks.store.formats import gc_paused
-
-if TYPE_CHECKING:
-    from ml_dash_ros.tracks.api.manager import TracksManager
 
 TS = schema.TS
 _INF = float("inf")
 
 
 class TrackBuilder:
-    """One topic of an experiment: ``append(**fields, _ts=...)`` and ``read(...)``."""
+    """One topic of an experiment: ``append(**fields, _ts=...)`` and ``read(...)``.
 
-    def __init__(self, manager: "TracksManager", topic: str, directory: Path) -> None:
-        """Bind a builder to its manager, topic name and topic directory."""
-        self._manager = manager
-        self._topic = topic
-        self._dir = directory
-        self._buf = TopicBuffer(topic)
-        self._writer = None
-        self._written = 0
+    A thin handle: the topic's buffer, writer and flush belong to its ``TopicIngest``.
+    """
+
+    def __init__(self, ingest: TopicIngest) -> None:
+        """Bind a builder to its topic's ingest."""
+        self._ingest = ingest
+        self._topic = ingest.topic
+        self._dir = ingest.directory
+        self._buf = ingest.buffer       # the hot path fills it directly
 
     def __repr__(self) -> str:
         """Show the topic and its counters."""
         return (f"TrackBuilder(topic={self._topic!r}, buffered_rows={self.buffered_rows}, "
-                f"written_rows={self._written})")
+                f"written_rows={self.written_rows})")
 
     @property
     def topic(self) -> str:
@@ -53,17 +52,17 @@ class TrackBuilder:
     @property
     def buffered_rows(self) -> int:
         """Rows (distinct `_ts`) appended but not yet durable on disk."""
-        return self._buf.pending
+        return self._ingest.buffered_rows
 
     @property
     def store_error(self) -> BaseException | None:
         """The error of this topic's last failed write (None once a write succeeds)."""
-        return self._buf.error
+        return self._ingest.store_error
 
     @property
     def written_rows(self) -> int:
         """Rows this process has written to segments for this topic."""
-        return self._written
+        return self._ingest.written_rows
 
     def append(self, _ts: Any = MISSING, **fields: Any) -> "TrackBuilder":
         """Buffer one entry at `_ts`; entries with equal `_ts` merge. Return self."""
@@ -74,7 +73,7 @@ class TrackBuilder:
         ts = _ts if type(_ts) is float else check_ts(self._topic, _ts)
         buf = self._buf
         if len(buf.part.stamps) + buf.parts_rows + buf.inflight >= buf.threshold:
-            self._manager._slow_path(self, 1)
+            self._ingest.admit(1)
         lock = buf.lock
         lock.acquire()  # not ``with``: half the cost, same release on any exception
         try:
@@ -109,7 +108,7 @@ class TrackBuilder:
         if isinstance(rows, (dict, pa.Table)):
             table = _columns_table(self._topic, rows)
             if self._buf.pending + table.num_rows >= self._buf.threshold:
-                self._manager._slow_path(self, table.num_rows)
+                self._ingest.admit(table.num_rows)
             if table.num_rows:
                 self._buf.add_table(table)
             return {"count": table.num_rows, "topic": self._topic}
@@ -126,7 +125,7 @@ class TrackBuilder:
             check_names(self._topic, table.names if type(table) is not pa.Table
                         else table.column_names[1:])
         if self._buf.pending + len(rows) >= self._buf.threshold:
-            self._manager._slow_path(self, len(rows))
+            self._ingest.admit(len(rows))
         if table is not None:
             self._buf.add_table(table)
         else:
@@ -146,7 +145,7 @@ class TrackBuilder:
         if part is None:
             return self.append_batch([dict(zip(names, row)) for row in rows])
         if self._buf.pending + len(part) >= self._buf.threshold:
-            self._manager._slow_path(self, len(part))
+            self._ingest.admit(len(part))
         self._buf.add_table(part)
         return {"count": len(part), "topic": self._topic}
 
@@ -164,8 +163,18 @@ class TrackBuilder:
 
     def flush(self) -> "TrackBuilder":
         """Write this topic's buffered rows as one segment now. Return self."""
-        self._manager._flush_builder(self)
+        self._ingest.flush()
         return self
+
+    def summary(self) -> dict:
+        """Flush, then return ``{"count", "start_ts", "end_ts"}`` of the stored rows.
+
+        Raises TrackNotFoundError when nothing was ever written to this topic.
+        """
+        if self._buf.pending:
+            self.flush()
+        reader.require_topic(self._dir)
+        return reader.summary(self._dir)
 
     def read_table(self, start_timestamp: Optional[float] = None,
                    end_timestamp: Optional[float] = None, *,

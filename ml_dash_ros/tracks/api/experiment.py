@@ -19,7 +19,8 @@ from ml_dash_ros.tracks.api.manager import TracksManager
 from ml_dash_ros.tracks.api.metrics import MetricsManager
 from ml_dash_ros.tracks.api.params import ParametersBuilder
 from ml_dash_ros.tracks.store.roots import resolve_dash_root
-from ml_dash_ros.tracks.store.contract import STATUS_FILE, TRACKS_DIR, write_json
+from ml_dash_ros.tracks.ingest.pool import BufferPool
+from ml_dash_ros.tracks.store.contract import METRICS_DIR, STATUS_FILE, TRACKS_DIR, write_json
 
 _log = logging.getLogger(__name__)
 _open_experiments: "weakref.WeakSet[Experiment]" = weakref.WeakSet()
@@ -85,15 +86,14 @@ class Experiment:
         self._settings = BufferSettings.resolve(flush_interval, batch_size, max_buffer_rows,
                                                 block_timeout, when_full)
         self._state = _NEW
-        self._accepting = False
         self._state_lock = threading.RLock()
-        self._tight = False       # buffers over half max_buffer_rows: every append checks
         self._started_at: Optional[str] = None
-        self._tracks = TracksManager(self, TRACKS_DIR)
-        self._metrics = MetricsManager(self)
-        self._params = ParametersBuilder(self)
-        self._flusher = Flusher(self._settings, self._all_builders, self._flush_one,
-                                self._notify_written)
+        self._pool = BufferPool(self._settings, prefix, self._ensure_open)
+        self._tracks = TracksManager(self.path / TRACKS_DIR, self._pool)
+        self._metrics = MetricsManager(self.path / METRICS_DIR, self._pool)
+        self._params = ParametersBuilder(self.path, self._ensure_open)
+        self._flusher = Flusher(self._settings, self._pool.topics)
+        self._pool.set_waker(self._flusher.wake)
 
     def __repr__(self) -> str:
         """Show prefix, root and state."""
@@ -129,7 +129,7 @@ class Experiment:
             self._started_at = _now()
             self._write_status("running", None)
             self._state = _OPEN
-            self._accepting = True
+            self._pool.start()
             self._flusher.start()
             _open_experiments.add(self)
         return self
@@ -150,18 +150,16 @@ class Experiment:
             if self._state != _OPEN:
                 return
             self._flush_all()  # raises with everything still open and buffered
-            self._accepting = False
-            for manager in self._managers():
-                manager._stop_accepting()
+            self._pool.stop()
             self._flusher.stop()
             try:
                 self._flush_all()
             except StoreError:
-                self._accepting = True
+                self._pool.start()
                 self._flusher.start()
                 raise
-            for manager in self._managers():
-                manager._finish(compact=True)
+            for topic in self._pool.topics():
+                topic.finish(compact=True)
             self._state = _CLOSED
             _open_experiments.discard(self)
             self._write_status(status, error)
@@ -176,17 +174,11 @@ class Experiment:
         with self._state_lock:
             if self._state != _OPEN:
                 return 0
-            given_up = self._total_buffered()
-            self._accepting = False
-            for manager in self._managers():
-                manager._stop_accepting()
+            self._pool.stop()
             self._flusher.stop()
-            for builder in self._all_builders():       # the rows the store refused
-                with builder._buf.flush_lock:
-                    builder._buf.take()
-                    builder._buf.done()
-            for manager in self._managers():
-                manager._finish(compact=False)
+            given_up = sum(topic.discard() for topic in self._pool.topics())
+            for topic in self._pool.topics():
+                topic.finish(compact=False)
             self._state = _CLOSED
             _open_experiments.discard(self)
             try:
@@ -194,41 +186,6 @@ class Experiment:
             except StoreError as err:
                 _log.error("cannot mark %r incomplete: %s", self.prefix, err)
             return given_up
-
-    def _managers(self) -> list:
-        return [self._tracks, self._metrics._tracks]
-
-    def _all_builders(self) -> list:
-        return self._tracks.builders() + self._metrics._tracks.builders()
-
-    def _share_buffer(self, tight: Optional[bool] = None) -> int:
-        """Set every topic's threshold to check the total: its share of ``max_buffer_rows``,
-        or 0 (every append checks) while the total is over half the limit. Return it.
-
-        Topics below their shares stay below the limit together; once a busy topic has grown
-        past its share, only checking every append keeps the limit exact.
-        """
-        if tight is not None:
-            self._tight = tight
-        builders = self._all_builders()
-        share = 0 if self._tight else self._settings.share(len(builders))
-        if self._accepting:     # closing sets 0 for good
-            for builder in builders:
-                if builder._writer is not None:     # a new topic's first append sets it up
-                    builder._buf.threshold = share
-        return share
-
-    def _total_buffered(self) -> int:
-        return sum(b._buf.pending for b in self._all_builders())
-
-    def _flush_one(self, builder) -> None:
-        builder._manager._flush_builder(builder)
-
-    def _notify_written(self) -> None:
-        if self._tight and self._total_buffered() < self._settings.max_buffer_rows // 2:
-            self._share_buffer(tight=False)
-        for manager in self._managers():
-            manager._notify()
 
     def _flush_all(self) -> None:
         self._tracks.flush()

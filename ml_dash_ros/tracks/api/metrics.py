@@ -7,14 +7,13 @@ index 0, 1, 2, ...; indices continue across processes that reopen the prefix.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Optional
+from pathlib import Path
+from typing import Any, Optional
 
 from ml_dash_ros.errors import TrackNotFoundError
 from ml_dash_ros.tracks.api.builder import TrackBuilder
 from ml_dash_ros.tracks.api.manager import TracksManager
-
-if TYPE_CHECKING:
-    from ml_dash_ros.tracks.api.experiment import Experiment
+from ml_dash_ros.tracks.ingest.pool import BufferPool
 
 
 class MetricBuilder:
@@ -69,9 +68,9 @@ class MetricBuilder:
 class MetricsManager:
     """``exp.metrics``: call with a name to get its MetricBuilder."""
 
-    def __init__(self, experiment: "Experiment") -> None:
-        """Bind to an experiment; metrics live under ``{prefix}/metrics``."""
-        self._tracks = TracksManager(experiment, kind="metrics")
+    def __init__(self, directory: Path, pool: BufferPool) -> None:
+        """Keep metrics under ``directory`` (``{prefix}/metrics``) in the shared ``pool``."""
+        self._tracks = TracksManager(directory, pool)
         self._builders: dict = {}
         self._lock = threading.Lock()
 
@@ -91,3 +90,8 @@ class MetricsManager:
     def list(self) -> list:
         """Return [{"topic", "count", "start_ts", "end_ts"}] for every metric."""
         return self._tracks.list()
+
+    @property
+    def tracks(self) -> TracksManager:
+        """The tracks that store the metrics (one per name, ``_ts`` = step index)."""
+        return self._tracks

@@ -5,14 +5,12 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any, Callable
 
 from ml_dash_ros.errors import StoreError
 from ml_dash_ros.tracks.store.contract import PARAMS_FILE, atomic_write_bytes
 from ml_dash_ros.tracks.ingest.values import normalize_fields
-
-if TYPE_CHECKING:
-    from ml_dash_ros.tracks.api.experiment import Experiment
 
 FILE_NAME = PARAMS_FILE
 
@@ -20,13 +18,14 @@ FILE_NAME = PARAMS_FILE
 class ParametersBuilder:
     """Set and get parameters; ``set`` merges (upsert) and flattens nested dicts."""
 
-    def __init__(self, experiment: "Experiment") -> None:
-        """Bind to an experiment."""
-        self._exp = experiment
+    def __init__(self, directory: Path, open_experiment: Callable[[], None]) -> None:
+        """Keep params in ``directory`` (the prefix); ``open_experiment`` runs before a set."""
+        self._dir = directory
+        self._open_experiment = open_experiment
 
     @property
-    def _path(self):
-        return self._exp.path / FILE_NAME
+    def _path(self) -> Path:
+        return self._dir / FILE_NAME
 
     def _load(self) -> dict:
         try:
@@ -42,8 +41,8 @@ class ParametersBuilder:
         flat = normalize_fields("params", dict(params))
         if not flat:
             return self
-        self._exp._ensure_open()
-        lock_path = self._exp.path / ".params.lock"
+        self._open_experiment()
+        lock_path = self._dir / ".params.lock"
         try:
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as err:

@@ -107,13 +107,10 @@ class BufferSettings:
 class Flusher:
     """A daemon thread that writes due topics; woken early by a full batch."""
 
-    def __init__(self, settings: BufferSettings, builders: Callable[[], list],
-                 flush: Callable, on_written: Callable[[], None]) -> None:
-        """Set up the thread; ``flush(builder)`` writes one topic, raising StoreError."""
+    def __init__(self, settings: BufferSettings, topics: Callable[[], list]) -> None:
+        """Set up the thread; ``topics()`` gives the ``TopicIngest`` objects to look at."""
         self._settings = settings
-        self._builders = builders
-        self._flush = flush
-        self._on_written = on_written
+        self._topics = topics
         self._wake = threading.Event()
         self._stop = False
         self._thread: Optional[threading.Thread] = None
@@ -153,25 +150,19 @@ class Flusher:
         """Write every topic that is due; keep failures for the next flush()/close()."""
         now = time.monotonic()
         s = self._settings
-        builders = self._builders()
+        topics = self._topics()
         # Over the limit of all topics together: write every topic now, largest first.
-        full = sum(b._buf.pending for b in builders) >= s.max_buffer_rows
+        full = sum(t.buffered_rows for t in topics) >= s.max_buffer_rows
         if full:
-            builders = sorted(builders, key=lambda b: -b._buf.count)
-        for builder in builders:
-            buf = builder._buf
-            n = buf.count
-            if n == 0 or now < buf.retry_at:
+            topics = sorted(topics, key=lambda t: -t.queued_rows)
+        for topic in topics:
+            if not topic.due(now, s, full):
                 continue
-            waited = buf.since is not None and now - buf.since >= s.flush_interval
-            if n >= s.batch_size or waited or full:
-                try:
-                    self._flush(builder)
-                except StoreError as err:
-                    buf.retry_at = time.monotonic() + min(5.0, max(0.2, s.flush_interval))
-                    _log.warning("background flush failed, rows kept: %s", err)
-                except Exception:  # never let the thread die; the error is kept on the buffer
-                    _log.exception("background flush of %r failed", builder.topic)
-                    buf.retry_at = time.monotonic() + 1.0
-                finally:
-                    self._on_written()
+            try:
+                topic.flush()
+            except StoreError as err:
+                topic.retry_in(min(5.0, max(0.2, s.flush_interval)))
+                _log.warning("background flush failed, rows kept: %s", err)
+            except Exception:  # never let the thread die; the error is kept on the buffer
+                _log.exception("background flush of %r failed", topic.topic)
+                topic.retry_in(1.0)

@@ -1,6 +1,10 @@
 """Paths on disk: prefixes, reversible topic encoding, segment names.
 
 Layout: ``{dash_root}/{prefix}/tracks/topic={encoded}/seg-{seq:012d}.parquet`` (hive style).
+A flush writes ``seg-{seq}.parquet``. A merge writes ``seg-{last}-c.parquet`` when it holds
+every segment numbered up to ``last``, and ``seg-{first}-{last}-c.parquet`` when it holds
+those numbered ``first`` to ``last``; a segment whose numbers another file covers is dead
+(left behind by a crash between a merge's rename and its deletes) and is never read.
 The encoding percent-encodes every UTF-8 byte outside ``[A-Za-z0-9_-]``, so ``/`` -> ``%2F``,
 ``.`` -> ``%2E`` and ``%`` -> ``%25``; ``urllib.parse.unquote`` reverses it.
 """
@@ -18,16 +22,28 @@ from ml_dash_ros.errors import InvalidNameError
 MAX_ENCODED_BYTES = 200
 TOPIC_DIR_PREFIX = "topic="
 _SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
-_SEGMENT_RE = re.compile(r"^seg-(\d{12})(-c)?\.parquet$")
+_SEGMENT_RE = re.compile(r"^seg-(?:(\d{12})-)?(\d{12})(-c)?\.parquet$")
 _ENCODE_TABLE = [chr(b) if b in _SAFE else f"%{b:02X}" for b in range(256)]
 
 
 class SegmentName(NamedTuple):
-    """One segment file: sequence number, compacted flag, path."""
+    """One segment file: last sequence number held, compacted flag, path, first number held.
+
+    A flushed segment holds only ``seq``; ``seg-{seq}-c`` holds everything up to ``seq``
+    (``first`` 0); ``seg-{first}-{seq}-c`` holds ``first`` to ``seq``.
+    """
 
     seq: int
     compacted: bool
     path: Path
+    first: int = -1
+
+    @property
+    def low(self) -> int:
+        """Return the first sequence number this file holds."""
+        if self.first >= 0:
+            return self.first
+        return 0 if self.compacted else self.seq
 
 
 def encode_topic(topic: str) -> str:
@@ -97,8 +113,10 @@ def list_topics(kind_dir: Path) -> dict:
     return dict(sorted(found.items()))
 
 
-def segment_name(seq: int, compacted: bool = False) -> str:
-    """Return the file name of a segment."""
+def segment_name(seq: int, compacted: bool = False, first: int = -1) -> str:
+    """Return the file name of a segment (``first``: the first number a merge holds)."""
+    if first >= 0:
+        return f"seg-{first:012d}-{seq:012d}-c.parquet"
     return f"seg-{seq:012d}{'-c' if compacted else ''}.parquet"
 
 
@@ -111,16 +129,26 @@ def scan_segments(directory: Path) -> list:
         return found
     for name in names:
         match = _SEGMENT_RE.match(name)
-        if match:
-            found.append(SegmentName(int(match.group(1)), bool(match.group(2)), directory / name))
-    found.sort(key=lambda s: (s.seq, s.compacted))
+        if not match:
+            continue
+        first, seq, compacted = match.groups()
+        if first is not None and (not compacted or int(first) >= int(seq)):
+            continue  # not a name this package writes
+        found.append(SegmentName(int(seq), bool(compacted), directory / name,
+                                 -1 if first is None else int(first)))
+    found.sort(key=lambda s: (s.seq, s.compacted, -s.low))
     return found
 
 
 def live_segments(segments: list) -> list:
-    """Drop segments a later compaction already holds (left behind by a crash)."""
-    last_compacted = max((s.seq for s in segments if s.compacted), default=None)
-    if last_compacted is None:
-        return segments
-    return [s for s in segments if s.seq > last_compacted or (
-        s.seq == last_compacted and s.compacted)]
+    """Drop segments whose numbers another file holds (a merge's inputs left by a crash).
+
+    The live ones hold disjoint ranges of sequence numbers; they come back oldest first.
+    """
+    ordered = sorted(segments, key=lambda s: (s.low, -s.seq, not s.compacted))
+    live, covered = [], -1
+    for seg in ordered:
+        if seg.seq > covered:
+            live.append(seg)
+            covered = seg.seq
+    return live
