@@ -29,10 +29,7 @@ def exp(dash_root):
     experiment = Experiment("alice/franka/test", dash_root=dash_root, flush_interval=60,
                             batch_size=1_000_000, max_buffer_rows=2_000_000).open()
     yield experiment
-    try:
-        experiment.close()
-    except Exception:
-        pass
+    experiment.close()
 
 
 @pytest.fixture
