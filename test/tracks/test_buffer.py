@@ -7,7 +7,7 @@ import pytest
 from ml_dash_ros import Experiment
 from ml_dash_ros.errors import FieldTypeError, TimestampError
 from ml_dash_ros.tracks.store import layout, segments
-from ml_dash_ros.tracks.ingest.buffer import ArrayPart, ColumnPart, array_spec
+from ml_dash_ros.tracks.ingest.buffer import ArrayPart, ColumnPart
 
 
 def entries(builder):
@@ -18,11 +18,10 @@ def robot(i):
     return dict(q=[i + 0.1 * j for j in range(3)], g=0.5 * i, name="arm", ok=True)
 
 
-def test_plain_numeric_rows_use_the_array_part(exp):
+def test_plain_numeric_rows_read_back_unchanged(exp):
     b = exp.tracks("r")
     for i in range(3):
         b.append(**robot(i), _ts=float(i))
-    assert type(b._buf.part) is ArrayPart and len(b._buf.part) == 3
     assert entries(b) == [{"_ts": float(i), **robot(i)} for i in range(3)]
 
 
@@ -89,24 +88,13 @@ def test_ints_and_bools_widen_inside_a_float_list(exp):
 
 def test_int_lists_stay_int(exp):
     b = exp.tracks("r").append(k=[1, 2], _ts=0.0).append(k=[3, 4], _ts=1.0)
-    assert type(b._buf.part) is ArrayPart
     assert b.read(format="arrow").schema.field("k").type == pa.list_(pa.int64())
 
 
-@pytest.mark.parametrize("fields, fits", [
-    (dict(a=1.0, b=[1.0, 2.0], c="s", d=b"x", e=False, f=3), True),
-    (dict(a=None), False), (dict(a=[]), False), (dict(a=[1, 2.0]), False),
-    (dict(a=[True]), False), (dict(a=[[1.0]]), False), (dict(a=2 ** 70), False),
-])
-def test_array_spec_accepts_only_plain_rows(fields, fits):
-    assert (array_spec(fields) is not None) == fits
-
-
-def test_append_batch_of_plain_rows_uses_arrays_and_reads_back(exp):
+def test_append_batch_of_plain_rows_reads_back(exp):
     rows = [{"q": [float(i)] * 3, "g": i * 0.5, "n": i, "_ts": i / 1000} for i in range(50)]
     b = exp.tracks("r")
     b.append_batch(rows)
-    assert type(b._buf.parts[-1]) is ArrayPart
     assert entries(b) == [{"_ts": r["_ts"], "q": r["q"], "g": r["g"], "n": r["n"]}
                           for r in rows]
 
@@ -193,11 +181,10 @@ def test_overlapping_large_segments_are_compacted(dash_root):
     assert exp.tracks("r").read(format="arrow").num_rows == n + 10
 
 
-def test_joint_names_keep_a_joint_state_row_on_the_array_path(exp):
+def test_joint_names_read_back_after_a_row_with_a_non_str_name(exp):
     b = exp.tracks("r")
     for i in range(3):
         b.append(name=["j0", "j1"], q=[0.1 * i, 0.2], _ts=float(i))
-    assert type(b._buf.part) is ArrayPart and len(b._buf.part) == 3
     b.append(name=["j0", 5], q=[0.0, 0.0], _ts=3.0)  # not all str: leaves the array path
     assert [e["name"] for e in entries(b)] == [["j0", "j1"]] * 3 + [["j0", 5]]
 
