@@ -99,3 +99,7 @@ class PartialExportError(StoreError):
 
 class BufferFullError(StoreError):
     """``when_full="drop"``: the buffer limit is reached; this entry was refused, not stored."""
+
+
+class FormatVersionError(StoreError):
+    """A recording or segment was written in a newer format than this version reads."""

@@ -20,7 +20,8 @@ from ml_dash_ros.tracks.api.metrics import MetricsManager
 from ml_dash_ros.tracks.api.params import ParametersBuilder
 from ml_dash_ros.tracks.store.roots import resolve_dash_root
 from ml_dash_ros.tracks.ingest.pool import BufferPool
-from ml_dash_ros.tracks.store.contract import METRICS_DIR, STATUS_FILE, TRACKS_DIR, write_json
+from ml_dash_ros.tracks.store.contract import (FORMAT_VERSION, METRICS_DIR, STATUS_FILE,
+                                               TRACKS_DIR, check_format, write_json)
 
 _log = logging.getLogger(__name__)
 _open_experiments: "weakref.WeakSet[Experiment]" = weakref.WeakSet()
@@ -126,6 +127,9 @@ class Experiment:
                 (self.path / TRACKS_DIR).mkdir(parents=True, exist_ok=True)
             except OSError as err:
                 raise StoreError(f"cannot create {self.path}: {err.strerror or err}") from err
+            previous = self.status() if (self.path / STATUS_FILE).is_file() else {}
+            if isinstance(previous, dict):      # never append to a newer format's recording
+                check_format(previous.get("format"), self.path / STATUS_FILE)
             self._started_at = _now()
             self._write_status("running", None)
             self._state = _OPEN
@@ -193,7 +197,7 @@ class Experiment:
 
     def _write_status(self, status: str, error: Optional[str]) -> None:
         doc: dict[str, Any] = {
-            "prefix": self.prefix, "status": status, "error": error,
+            "prefix": self.prefix, "format": FORMAT_VERSION, "status": status, "error": error,
             "started_at": self._started_at,
             "ended_at": None if status == "running" else _now(),
             **liveness.writer_identity(),  # host, pid, pid_start, boot_id

@@ -21,7 +21,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ml_dash_ros.errors import StoreError
+from ml_dash_ros.errors import FormatVersionError, StoreError
+
+# The format of everything below a prefix (FORMAT.md). Stored in experiment.json ("format")
+# and in every segment's Parquet metadata (FORMAT_KEY); a reader refuses a newer one.
+FORMAT_VERSION = 1
+FORMAT_KEY = b"ml_dash_ros.format"
 
 STATUS_FILE = "experiment.json"
 PARAMS_FILE = "params.json"
@@ -72,3 +77,23 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 def write_json(path: Path, doc: Any, **options: Any) -> None:
     """Write a JSON side file atomically (``indent=2``; ``options`` go to ``json.dumps``)."""
     atomic_write_bytes(Path(path), json.dumps(doc, indent=2, **options).encode("utf-8"))
+
+
+def check_format(found: Any, where: object) -> None:
+    """Refuse data written in a newer format than this version reads (FormatVersionError)."""
+    if found is None:
+        return      # written before the format was versioned: version 1
+    try:
+        version = int(found)
+    except (TypeError, ValueError):
+        raise FormatVersionError(f"{where}: format version {found!r} is not a number") from None
+    if version > FORMAT_VERSION:
+        raise FormatVersionError(
+            f"{where} was written in format {version}; this ml_dash_ros reads format "
+            f"{FORMAT_VERSION} and older: upgrade ml_dash_ros to read it")
+
+
+def with_format(schema: Any) -> Any:
+    """Return a pyarrow schema carrying ``FORMAT_KEY`` in its metadata (what segments store)."""
+    return schema.with_metadata({**(schema.metadata or {}),
+                                 FORMAT_KEY: str(FORMAT_VERSION).encode()})

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from ml_dash_ros.errors import (ColumnNotFoundError, CorruptFileError, StoreError,
                                 TrackNotFoundError)
 from ml_dash_ros.tracks.store import layout, schema
+from ml_dash_ros.tracks.store.contract import FORMAT_KEY, check_format
 from ml_dash_ros.tracks.store.schema import TS
 
 _CACHE_LIMIT = 4096
@@ -95,6 +96,7 @@ def file_info(path: Path) -> FileInfo:
         md = pq.read_metadata(source)
         arrow_schema = md.schema.to_arrow_schema()
     read_stats.footers_parsed += 1
+    check_format((md.metadata or {}).get(FORMAT_KEY), path)
     if TS not in md.schema.names:
         raise CorruptFileError(path, f"segment has no {TS} column")
     col = md.schema.names.index(TS) if md.num_row_groups else 0

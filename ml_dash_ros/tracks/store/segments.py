@@ -1,6 +1,8 @@
-"""Atomic segment writes, compaction, and the per-topic writer lock.
+"""Atomic segment writes, merges, and the per-topic writer lock.
 
-Compaction (at close) merges a topic's live segments into one sorted file. It is skipped
+A merge writes a run of consecutive live segments as one sorted file, same-`_ts` rows
+combined, newer rows winning; ``compaction`` decides which runs merge, in the background
+while recording and at close. Compaction at close is skipped
 when the segments already are a few large files: at most ``COMPACT_MAX_FILES`` of them and
 at most two more than files of ``COMPACT_MIN_ROWS`` rows would need for the track (so a tail,
 or an early flush of a few rows, is no reason to rewrite), one schema, and disjoint,
@@ -20,15 +22,17 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Iterator, Optional
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ml_dash_ros.errors import StoreError, TopicBusyError
-from ml_dash_ros.tracks.store import layout, reader, schema
-from ml_dash_ros.tracks.store.contract import WRITER_LOCK, fsync_dir, os_fault
+from ml_dash_ros.tracks.store import compaction, layout, reader, schema
+from ml_dash_ros.tracks.store.contract import WRITER_LOCK, fsync_dir, os_fault, with_format
 
 ROW_GROUP_ROWS = 4096
 COMPRESSION = "zstd"
@@ -37,6 +41,7 @@ COMPACT_MAX_FILES = 64
 COMPACT_MIN_ROWS = 16_384
 COMPACT_MIN_BYTES = 64 << 20         # a segment this large is a "full" one, whatever its rows
 ROW_GROUP_BYTES = 8 << 20            # decoded bytes per row group at most (large rows)
+UNLINK_THREADS = 8
 
 
 def _unlink_quietly(path: Path) -> None:
@@ -77,7 +82,8 @@ def write_segment(directory: Path, seq: int, table: pa.Table, *, compacted: bool
     name = layout.segment_name(seq, compacted)
     final, tmp = directory / name, _tmp_path(directory, name)
     try:
-        with pq.ParquetWriter(tmp, table.schema, **write_options(table.schema)) as writer:
+        with pq.ParquetWriter(tmp, with_format(table.schema),
+                              **write_options(table.schema)) as writer:
             writer.write_table(table, row_group_size=group_rows(table))
         _fsync_file(tmp)
         os.rename(tmp, final)
@@ -198,39 +204,82 @@ def _shape(table_schema: pa.Schema) -> list:
 
 
 def compact(directory: Path) -> Optional[Path]:
-    """Merge all live segments into one sorted file, then delete the inputs.
+    """Merge the newest small live segments into one sorted file; return it (or None).
 
-    Call only while holding the writer lock. A crash at any point leaves data that reads
-    back identically: the output is renamed into place before any input is removed, and
-    readers ignore inputs a newer compacted file holds.
+    Call only while holding the writer lock. Nothing happens when the segments already are
+    a few large disjoint files; big segments (``compaction.BIG_BYTES``) are never rewritten.
     """
+    return _compact(directory)[0]
+
+
+def _compact(directory: Path) -> tuple:
     found = layout.scan_segments(directory)
     segments = layout.live_segments(found)
-    for seg in set(found).difference(segments):  # leftovers of a crashed compaction
+    for seg in set(found).difference(segments):  # leftovers of a crashed merge
         _unlink_quietly(seg.path)
     if len(segments) <= 1:
-        return None
+        return None, 0
     infos = [reader.file_info(s.path) for s in segments]
     if already_compact(infos):
-        return None
-    seq = segments[-1].seq
-    name = layout.segment_name(seq, compacted=True)
+        return None, 0
+    run = compaction.plan_close([compaction.Sized(s, i.key[0])
+                                 for s, i in zip(segments, infos)])
+    if run is None:
+        return None, 0
+    chosen = [item.segment for item in run]
+    return merge(directory, chosen, first_live=chosen[0] == segments[0]), len(chosen)
+
+
+def merge(directory: Path, run: list, stop: Callable[[], bool] = lambda: False, *,
+          first_live: bool = False) -> Path:
+    """Merge consecutive live segments (oldest first) into one file; delete the inputs.
+
+    Call only while holding the writer lock (or from its background merge). A crash at any
+    point leaves data that reads back identically: the output is renamed into place before
+    any input is removed, and its name covers exactly the inputs' sequence numbers
+    (``seg-{last}-c`` when ``first_live``: everything up to ``last``), so readers ignore
+    inputs left behind. ``stop()`` is asked between row groups; when it says so the merge
+    raises ``compaction.Cancelled`` and changes nothing.
+    """
+    infos = [reader.file_info(s.path) for s in run]
+    last = run[-1].seq
+    name = layout.segment_name(last, True, -1 if first_live else run[0].low)
     final, tmp = directory / name, _tmp_path(directory, name)
     target, kinds = schema.unified_schema([i.schema for i in infos])
     try:
-        with pq.ParquetWriter(tmp, target, **write_options(target)) as writer:
-            _write_rechunked(writer, reader.iter_merged(infos, kinds))
+        with pq.ParquetWriter(tmp, with_format(target), **write_options(target)) as writer:
+            _write_rechunked(writer, _until(stop, reader.iter_merged(infos, kinds)))
         _fsync_file(tmp)
         os.rename(tmp, final)
         fsync_dir(directory)
+    except compaction.Cancelled:
+        _unlink_quietly(tmp)
+        raise
     except OSError as err:
         _unlink_quietly(tmp)
         raise StoreError(f"cannot compact into {final}: {os_fault(err)}") from err
-    for seg in segments:
-        if seg.path != final:
-            _unlink_quietly(seg.path)
+    _unlink_all([seg.path for seg in run if seg.path != final])
     fsync_dir(directory)
     return final
+
+
+def _unlink_all(paths: list) -> None:
+    """Remove files; many at once on a few threads (each unlink of a synced file waits ~2 ms
+    for the file system, and those waits overlap)."""
+    if len(paths) < 4:
+        for path in paths:
+            _unlink_quietly(path)
+        return
+    with ThreadPoolExecutor(min(UNLINK_THREADS, len(paths)),
+                            thread_name_prefix="ml-dash-unlink") as pool:
+        list(pool.map(_unlink_quietly, paths))
+
+
+def _until(stop: Callable[[], bool], tables: Iterator[pa.Table]) -> Iterator[pa.Table]:
+    for table in tables:
+        if stop():
+            raise compaction.Cancelled()
+        yield table
 
 
 class TopicWriter:
@@ -246,18 +295,30 @@ class TopicWriter:
             self._lock.release()
             raise StoreError(f"cannot scan {directory}: {os_fault(err)}") from err
         self.wrote = False
+        self._background = compaction.BackgroundTopic(directory, self._merge_in_background)
 
     def write(self, table: pa.Table) -> Path:
-        """Write a sorted, unique-`_ts` table as the next segment."""
+        """Write a sorted, unique-`_ts` table as the next segment; merge old ones later."""
         path = write_segment(self.directory, self.next_seq, table)
         self.next_seq += 1
         self.wrote = True
+        compaction.submit(self._background)
         return path
 
+    def _merge_in_background(self, run: list, stop: Callable[[], bool]) -> Path:
+        live = layout.live_segments(layout.scan_segments(self.directory))
+        return merge(self.directory, run, stop, first_live=bool(live) and live[0] == run[0])
+
     def compact(self) -> Optional[Path]:
-        """Compact this topic's segments into one file."""
-        return compact(self.directory)
+        """Stop background merges, then merge this topic's newest small segments."""
+        self._background.stop()
+        clock = time.perf_counter()
+        path, inputs = _compact(self.directory)
+        compaction.record(self.directory, close_merges=int(path is not None),
+                          close_inputs=inputs, close_seconds=time.perf_counter() - clock)
+        return path
 
     def release(self) -> None:
-        """Release the writer lock."""
+        """Stop background merges and release the writer lock."""
+        self._background.stop()
         self._lock.release()
