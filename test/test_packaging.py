@@ -20,10 +20,11 @@ ROSDEP_KEYS = {"rclpy", "std_msgs", "sensor_msgs", "geometry_msgs", "tf2_msgs", 
                "diagnostic_msgs", "launch", "launch_ros", "ament_index_python", "ament_flake8",
                "ament_pep257", "python3-yaml", "python3-numpy", "python3-matplotlib",
                "python3-rich", "python3-pytest", "python3-hypothesis",
-               "python3-catkin-pkg-modules"}
+               "python3-catkin-pkg-modules", "python3-pil"}
 # requirements/runtime.txt name -> its rosdep key, or None where pip must install it.
 RUNTIME_ROSDEP = {"pyarrow": None, "pyyaml": "python3-yaml", "numpy": "python3-numpy",
-                  "rich": "python3-rich", "matplotlib": "python3-matplotlib"}
+                  "rich": "python3-rich", "matplotlib": "python3-matplotlib",
+                  "pillow": "python3-pil"}
 EXECUTABLES = ("recorder", "demo_robot", "ml-dash-ros")
 SHARED_FILES = ("package.xml", "launch/record.launch.py", "config/demo.yaml",
                 "config/example_robot.yaml")

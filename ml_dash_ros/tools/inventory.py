@@ -28,10 +28,10 @@ from ml_dash_ros.tracks import Experiment
 from ml_dash_ros.tracks.store import layout, liveness, schema
 from ml_dash_ros.tools import catalog as store
 from ml_dash_ros.tracks.store.roots import resolve_dash_root
-from ml_dash_ros.tracks.store.contract import KINDS, QUARANTINE_DIR, RECORDER_FILE
+from ml_dash_ros.tracks.store.contract import FILES_DIR, KINDS, QUARANTINE_DIR, RECORDER_FILE
 
 GAP_FACTOR = 3.0
-_SKIP_DIRS = frozenset((*KINDS, QUARANTINE_DIR))
+_SKIP_DIRS = frozenset((*KINDS, QUARANTINE_DIR, FILES_DIR))
 _DAMAGE = (MlDashRosError, OSError, pa.ArrowException)  # what marks one track, not the listing
 
 

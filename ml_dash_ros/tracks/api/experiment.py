@@ -13,15 +13,17 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from ml_dash_ros.errors import CorruptFileError, StoreError
-from ml_dash_ros.tracks.store import layout, liveness
-from ml_dash_ros.tracks.ingest.flusher import BufferSettings, Flusher
+from ml_dash_ros.tracks.api.files import FilesBuilder, check_name
 from ml_dash_ros.tracks.api.manager import TracksManager
 from ml_dash_ros.tracks.api.metrics import MetricsManager
 from ml_dash_ros.tracks.api.params import ParametersBuilder
-from ml_dash_ros.tracks.store.roots import resolve_dash_root
+from ml_dash_ros.tracks.ingest.flusher import BufferSettings, Flusher
 from ml_dash_ros.tracks.ingest.pool import BufferPool
-from ml_dash_ros.tracks.store.contract import (FORMAT_VERSION, METRICS_DIR, STATUS_FILE,
-                                               TRACKS_DIR, check_format, write_json)
+from ml_dash_ros.tracks.store import layout, liveness
+from ml_dash_ros.tracks.store.contract import (FILES_DIR, FORMAT_VERSION, METRICS_DIR,
+                                               STATUS_FILE, TRACKS_DIR, check_format,
+                                               write_json)
+from ml_dash_ros.tracks.store.roots import resolve_dash_root
 
 _log = logging.getLogger(__name__)
 _open_experiments: "weakref.WeakSet[Experiment]" = weakref.WeakSet()
@@ -231,6 +233,13 @@ class Experiment:
     def metrics(self) -> MetricsManager:
         """Step-indexed metrics: ``exp.metrics("train").log(loss=0.5)``."""
         return self._metrics
+
+    def files(self, prefix: str = "") -> FilesBuilder:
+        """Files stored in the experiment: ``exp.files("frames").save_image(img, to=name)``."""
+        directory = self.path / FILES_DIR
+        if prefix:
+            directory = directory.joinpath(*check_name(prefix, "files prefix"))
+        return FilesBuilder(directory, self._ensure_open)
 
     @property
     def params(self) -> ParametersBuilder:

@@ -8,6 +8,7 @@ files are written (atomically: temporary name, fsync, rename, fsync of the direc
 {dash_root}/{prefix}/.writer.lock            WRITER_LOCK: held by the recorder writing it
 {dash_root}/{prefix}/.space-reserve          SPACE_RESERVE: freed to close on a full disk
 {dash_root}/{prefix}/quarantine/             QUARANTINE_DIR: files ``check --salvage`` set aside
+{dash_root}/{prefix}/files/{files prefix}/    FILES_DIR: ``exp.files(prefix)`` (frames, plots)
 {dash_root}/{prefix}/tracks/topic={enc}/     TRACKS_DIR (METRICS_DIR for metrics): segments
     seg-000000000042[-c].parquet, .writer.lock   (``layout``: names of segments and topics)
 ```
@@ -36,6 +37,7 @@ TRACKS_DIR = "tracks"
 METRICS_DIR = "metrics"
 KINDS = (TRACKS_DIR, METRICS_DIR)
 QUARANTINE_DIR = "quarantine"
+FILES_DIR = "files"
 WRITER_LOCK = ".writer.lock"
 SPACE_RESERVE = ".space-reserve"
 
