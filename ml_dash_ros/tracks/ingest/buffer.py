@@ -31,20 +31,13 @@ import numpy as np
 import pyarrow as pa
 
 from ml_dash_ros.tracks.store import reader, schema
-from ml_dash_ros.tracks.ingest.values import text_ok, texts_ok
+from ml_dash_ros.tracks.ingest._generated import make_fill, make_fill_rows
+from ml_dash_ros.tracks.ingest.values import TextList, is_text_list, texts_ok
 
 _INF = float("inf")
 _INT64_MIN, _INT64_MAX = -(2 ** 63), 2 ** 63 - 1
 _MAX_OFFSET = 2 ** 31 - 1  # values per list chunk (int32 offsets)
 _PY_SCALARS = (str, bytes, bool)
-
-
-class TextList(int):
-    """The length k of a list-of-str field (e.g. joint names), kept as one Python list a row.
-
-    A subclass of int so that ``type(want) is int`` (a list of numbers in a C array) stays
-    false for it.
-    """
 
 
 _STR_ONLY = {str}
@@ -118,7 +111,7 @@ class ArrayPart:
             col.fromlist if type(want) is int else col.append
             for col, want in zip(self.cols, wants))
         self.sizes = tuple(want if type(want) is int else 1 for want in wants)
-        self.fill = _make_fill(wants, self.adders) if names and appendable else _no_fill
+        self.fill = make_fill(wants, self.adders) if names and appendable else _no_fill
 
     def __len__(self) -> int:
         """Return the number of rows."""
@@ -137,7 +130,7 @@ class ArrayPart:
         try:
             for add, want, value in zip(self.adders, self.wants, fields.values()):
                 if type(want) is TextList:   # a normalized row holds tuples
-                    if type(value) not in (list, tuple) or not _is_text_list(list(value), want):
+                    if type(value) not in (list, tuple) or not is_text_list(list(value), want):
                         raise Misfit
                     add(list(value))
                 elif type(value) is want:
@@ -179,79 +172,6 @@ def _no_fill(values: Any) -> bool:
     return False
 
 
-def _is_text_list(value: Any, length: int) -> bool:
-    return (type(value) is list and len(value) == length and set(map(type, value)) == _STR_ONLY
-            and texts_ok(value))
-
-
-def _checks(wants: tuple, env: dict) -> list:
-    """Return one check per value ``v{i}``: its exact type, or the length of a list.
-
-    ``array.fromlist`` refuses anything but a list (and any item but a number) itself; text
-    must also encode to UTF-8 (``isascii`` first: one C call for the common case).
-    """
-    checks = []
-    for i, want in enumerate(wants):
-        if type(want) is TextList:
-            env["is_text_list"] = _is_text_list
-            checks.append(f"is_text_list(v{i}, {int(want)})")
-        elif type(want) is int:
-            checks.append(f"len(v{i}) == {int(want)}")
-        elif want is str:
-            env["text_ok"] = text_ok
-            checks.append(f"type(v{i}) is str and (v{i}.isascii() or text_ok(v{i}))")
-        else:
-            env[f"t{i}"] = want
-            checks.append(f"type(v{i}) is t{i}")
-    return checks
-
-
-def _make_fill(wants: tuple, adders: tuple) -> Any:
-    """Return ``fill(values) -> bool`` that adds one row's values if their types fit.
-
-    Generated once per part (as ``dataclasses`` does), so the append hot path runs no
-    per-field Python loop; the source holds only positional names and list lengths.
-    """
-    env: dict = {f"a{i}": add for i, add in enumerate(adders)}
-    names = "".join(f"v{i}, " for i in range(len(wants)))
-    body = "; ".join(f"a{i}(v{i})" for i in range(len(wants))) or "pass"
-    checks = " and ".join(_checks(wants, env)) or "True"
-    bound = "".join(f", {k}={k}" for k in env)  # locals are the fastest names to load
-    src = (f"def fill(values{bound}, type=type, len=len, list=list):\n"
-           f"    {names}= values\n"
-           f"    if {checks}:\n"
-           f"        {body}\n"
-           f"        return True\n"
-           f"    return False\n")
-    exec(src, env)  # noqa: S102 - generated from integers and fixed names only
-    return env.pop("fill")  # no env <-> function cycle: the arrays go with the part
-
-
-def _make_fill_rows(part: "ArrayPart") -> Any:
-    """Return ``fill_rows(rows) -> bool``: add dict rows (each with `_ts`) that all fit."""
-    wants = part.wants
-    env: dict = {f"a{i}": add for i, add in enumerate(part.adders)}
-    env.update({f"k{i}": name for i, name in enumerate(part.names)})
-    env.update(ts_key=schema.TS, add_ts=part.stamps.append, float=float, int=int, dict=dict)
-    n = len(wants)
-    gets = "; ".join(f"v{i} = row[k{i}]" for i in range(n)) or "pass"
-    body = "; ".join(f"a{i}(v{i})" for i in range(n)) or "pass"
-    checks = " and ".join(_checks(wants, env)) or "True"
-    bound = ", ".join(f"{k}={k}" for k in env)  # locals are the fastest names to load
-    src = (f"def fill_rows(rows, {bound}, type=type, len=len, list=list):\n"
-           f"    for row in rows:\n"
-           f"        if len(row) != {n + 1}:\n"
-           f"            return False\n"
-           f"        ts = row[ts_key]; {gets}\n"
-           f"        if (type(ts) is float or type(ts) is int) and {checks}:\n"
-           f"            add_ts(ts); {body}\n"
-           f"        else:\n"
-           f"            return False\n"
-           f"    return True\n")
-    exec(src, env)  # noqa: S102 - generated from integers and fixed names only
-    return env.pop("fill_rows")
-
-
 def part_from_rows(rows: list) -> Optional["ArrayPart"]:
     """Fill an ArrayPart from plain dict rows (`_ts` finite, same fields), or return None.
 
@@ -268,7 +188,9 @@ def part_from_rows(rows: list) -> Optional["ArrayPart"]:
         return None
     part = ArrayPart(*spec, appendable=False)
     try:
-        if not _make_fill_rows(part)(rows):
+        fill_rows = make_fill_rows(part.names, part.wants, part.adders, part.stamps.append,
+                                   schema.TS)
+        if not fill_rows(rows):
             return None
     except Exception:  # KeyError, TypeError, OverflowError: not plain enough
         return None

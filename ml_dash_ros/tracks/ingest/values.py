@@ -124,6 +124,23 @@ def texts_ok(texts: Iterable[str]) -> bool:
     return text_ok("".join(texts))
 
 
+class TextList(int):
+    """The length k of a list-of-str field (e.g. joint names), kept as one Python list a row.
+
+    A subclass of int so that ``type(want) is int`` (a list of numbers in a C array) stays
+    false for it.
+    """
+
+
+def is_text_list(value: Any, length: int) -> bool:
+    """Return True for a list of ``length`` str that all encode to UTF-8."""
+    return (type(value) is list and len(value) == length and set(map(type, value)) == _STR_ONLY
+            and texts_ok(value))
+
+
+_STR_ONLY = {str}
+
+
 def numpy_storable(dtype: np.dtype) -> bool:
     """Return True for a numpy dtype whose values the store holds (not float128, complex...)."""
     kind = dtype.kind

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import functools
 import gc
 import io
 import json
@@ -24,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ml_dash_ros.tracks.store import schema
+from ml_dash_ros.tracks.store._generated import row_maker
 from ml_dash_ros.tracks.store.schema import TS
 
 FORMATS = ("json", "jsonl", "parquet", "mocap", "arrow", "numpy")
@@ -93,27 +93,12 @@ def to_entries(table: pa.Table) -> list:
         return _to_entries(table)
 
 
-@functools.lru_cache(maxsize=64)
-def _row_maker(names: tuple) -> Any:
-    """Return ``make(v0, v1, ...) -> {names[0]: v0, ...}``: a dict display, no zip per row.
-
-    Generated (as ``dataclasses`` does) from positional names only; the column names are
-    bound as default values, never put into the source.
-    """
-    env = {f"k{i}": name for i, name in enumerate(names)}
-    args = ", ".join(f"v{i}" for i in range(len(names)))
-    bound = ", ".join(f"k{i}=k{i}" for i in range(len(names)))
-    body = ", ".join(f"k{i}: v{i}" for i in range(len(names)))
-    exec(f"def make({args}, *, {bound}):\n    return {{{body}}}\n", env)  # noqa: S102
-    return env.pop("make")
-
-
 def _to_entries(table: pa.Table) -> list:
     names = table.column_names
     columns = [_column_values(table.column(n), table.schema.field(n)) for n in names]
     sparse = [i for i, n in enumerate(names) if table.column(n).null_count]
     if not sparse:
-        return list(map(_row_maker(tuple(names)), *columns))
+        return list(map(row_maker(tuple(names)), *columns))
     entries = []
     for values in zip(*columns):
         entries.append({n: v for n, v in zip(names, values) if v is not None})
