@@ -5,6 +5,8 @@ of an ``ArrayPart`` (C arrays) for rows of one plain shape, so a change that sil
 the common case down the general path shows up here.
 """
 
+import math
+
 import pytest
 
 from ml_dash_ros.tracks.ingest.buffer import (ArrayPart, ColumnPart, TopicBuffer, array_spec,
@@ -47,6 +49,14 @@ def test_a_row_of_another_shape_moves_to_a_column_part():
     buf = filled([(0.0, dict(name=["j0", "j1"])), (1.0, dict(name=["j0", 5]))])
     assert type(buf.part) is ColumnPart
     assert buf.count == 2
+
+
+def test_a_column_part_takes_every_later_row_until_the_buffer_is_taken():
+    rows = [(0.0, dict(a=None))] + [(float(i), dict(a=0.5 * i)) for i in range(1, 4)]
+    buf = filled(rows)
+    assert type(buf.part) is ColumnPart
+    assert buf.part.last == math.inf  # the append fast fill needs last < _ts: never here
+    assert buf.count == 4
 
 
 def test_plain_dict_rows_make_one_array_part():
