@@ -189,7 +189,7 @@ def _salvage_segment(seg: _Segment, directory: Path, target: Path) -> str:
     if kept is None:
         return f"moved to {moved}"
     try:
-        segments.write_segment(directory, seg.seq, kept, compacted=seg.compacted)
+        segments.rewrite_segment(seg.path, kept)
     except MlDashRosError as err:
         return f"moved to {moved}; writing its readable rows back failed: {err}"
     return (f"kept {kept.num_rows} rows of {len(seg.good_groups)} readable row groups in "

@@ -79,8 +79,12 @@ def _tmp_path(directory: Path, name: str) -> Path:
 
 def write_segment(directory: Path, seq: int, table: pa.Table, *, compacted: bool = False) -> Path:
     """Write one sorted table as an immutable segment; atomic under crashes."""
-    name = layout.segment_name(seq, compacted)
-    final, tmp = directory / name, _tmp_path(directory, name)
+    return rewrite_segment(directory / layout.segment_name(seq, compacted), table)
+
+
+def rewrite_segment(final: Path, table: pa.Table) -> Path:
+    """Write a sorted table atomically under a segment's own name (what salvage keeps)."""
+    directory, tmp = final.parent, _tmp_path(final.parent, final.name)
     try:
         with pq.ParquetWriter(tmp, with_format(table.schema),
                               **write_options(table.schema)) as writer:
