@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 from typing import Callable
 
 import rclpy
@@ -96,6 +97,7 @@ def main(args: list[str] | None = None) -> int:
         print(f"recorder: {err}", file=sys.stderr)
         code = 2
     finally:
+        stopping = time.monotonic()
         # A second SIGINT / SIGTERM (ros2 launch sends both) must not cut the final flush short.
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, signal.SIG_IGN)
@@ -112,6 +114,8 @@ def main(args: list[str] | None = None) -> int:
                 _log_summary(node, experiment)
             node.destroy_node()
         rclpy.try_shutdown()
+        print(f"recorder: exiting {time.monotonic() - stopping:.2f} s after the stop signal",
+              file=sys.stderr, flush=True)
     return code
 
 

@@ -26,6 +26,7 @@ from ml_dash_ros.ros import qos as qos_rules
 from ml_dash_ros.ros.status import diagnostics, log_line
 from ml_dash_ros.ros.topic_recorder import TopicRecorder
 from ml_dash_ros.tracks import Experiment
+from ml_dash_ros.tracks.store import compaction
 from ml_dash_ros.tracks.store.prefix_claim import SpaceReserve, claim_prefix, holds_recording
 from ml_dash_ros.tracks.store.roots import resolve_dash_root
 from ml_dash_ros.tracks.store.contract import RECORDER_FILE, atomic_write_bytes
@@ -365,7 +366,7 @@ class _Previous:
         that the status (``incomplete``) and the counts can still be written, the rows that
         could not be written are counted as ``lost_at_close``, and the StoreError is raised.
         """
-        experiment, failure = self.experiment, None
+        experiment, failure, clock = self.experiment, None, time.monotonic()
         try:
             experiment.tracks.flush()
             experiment.close(status=status, error=error)
@@ -376,6 +377,7 @@ class _Previous:
             self.header = {**self.header, "lost_at_close": given_up, "close_error": str(err)}
         finally:
             self.reserve.release()
+            self.header = {**self.header, "close": _close_report(experiment, clock)}
             for row in self.rows.values():      # stragglers were written after the snapshot
                 builders = [experiment.tracks(t) for t in row["tracks"]]
                 row["written"] = sum(b.written_rows for b in builders)
@@ -393,6 +395,17 @@ class _Previous:
                                   name="close-episode", daemon=False)
         thread.start()
         return thread
+
+
+def _close_report(experiment: Experiment, clock: float) -> dict:
+    """Log and return how long closing took and what compaction did (recorder.json)."""
+    report = {"seconds": round(time.monotonic() - clock, 3),
+              **compaction.stats_under(experiment.path).as_dict()}
+    print(f"recorder: closed {experiment.path} in {report['seconds']:.2f} s: "
+          f"{report['close_merges']} merges of {report['close_inputs']} segments at close, "
+          f"{report['background_merges']} of {report['background_inputs']} while recording",
+          file=sys.stderr, flush=True)
+    return report
 
 
 def _earlier_runs(path: Path) -> list:
