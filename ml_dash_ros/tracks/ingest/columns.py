@@ -3,6 +3,7 @@ into one buffer table (or None when the rows need the per-row path)."""
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any, Optional, Union
 
 import numpy as np
@@ -16,6 +17,7 @@ TS = schema.TS
 
 
 _FAST_TS_TYPES = frozenset((float, int))
+_PLAIN_TYPES = frozenset((float, int, bool, str, bytes, type(None), list, tuple, dict))
 
 
 def _column_array(topic: str, name: str, values: Any) -> pa.Array:
@@ -87,6 +89,8 @@ def batch_table(rows: list) -> Optional[pa.Table]:
         return None
     if not _FAST_TS_TYPES.issuperset(map(type, [r.get(TS) for r in rows])):
         return None
+    if not _PLAIN_TYPES.issuperset(set(map(type, chain.from_iterable(map(dict.values, rows))))):
+        return None     # numpy scalars and others: the checked path decides, as append does
     table = schema.table_from_ts_rows(rows)
     if table is None:
         return None
