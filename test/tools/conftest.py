@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,16 +11,15 @@ import pytest
 
 from ml_dash_ros import Experiment
 
-REPO = Path(__file__).resolve().parents[2]
+from test import helpers
+
+REPO = helpers.REPO
 PREFIX = "alice/franka/demo-001"
 
 
 def child_env():
-    """Return the environment of a child Python of this venv (the package importable)."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
-    env["COLUMNS"] = "200"
-    return env
+    """Return the environment of a child Python of this venv, on a 200-column terminal."""
+    return helpers.child_env(COLUMNS="200")
 
 
 def run_cli(*args, cwd=None, timeout=120):

@@ -13,6 +13,7 @@ from ml_dash_ros.tools.check import check_experiment
 from ml_dash_ros.tools import catalog as store
 from ml_dash_ros.tracks.store import liveness
 
+from test.helpers import truncate
 from test.tools.conftest import PREFIX, run_cli, tree_digest
 
 
@@ -20,11 +21,6 @@ def segment_of(dash_root, track, prefix=PREFIX):
     exp = store.open_experiment(prefix, dash_root=dash_root)
     (segment,) = store.live_files(store.require_track(exp, track))
     return segment
-
-
-def truncate(path):
-    data = path.read_bytes()
-    path.write_bytes(data[: len(data) // 2])
 
 
 def garble_row_group(path, group):

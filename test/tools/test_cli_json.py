@@ -1,20 +1,13 @@
 """read --format json / jsonl print strict JSON: non-finite floats as "NaN" / "Infinity"."""
 
-import json
 import math
 
 import pytest
 
 from ml_dash_ros import Experiment
 
+from test.helpers import strict_loads
 from test.tools.conftest import run_cli
-
-
-def strict_loads(text):
-    """Parse JSON refusing NaN / Infinity tokens, as JSON.parse does."""
-    def refuse(token):
-        raise ValueError(f"not JSON: {token}")
-    return json.loads(text, parse_constant=refuse)
 
 
 @pytest.fixture

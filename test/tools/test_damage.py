@@ -10,6 +10,7 @@ import pytest
 from ml_dash_ros.tools.inventory import experiment_info, list_experiments
 from ml_dash_ros.tools import catalog as store
 
+from test.helpers import WAITING_WRITER, truncate
 from test.tools.conftest import PREFIX, child_env, record, run_cli
 
 OTHER = "bob/ur5/run-002"
@@ -19,11 +20,6 @@ def imu_segment(dash_root, prefix=PREFIX):
     exp = store.open_experiment(prefix, dash_root=dash_root)
     (segment,) = store.live_files(store.require_track(exp, "imu"))
     return segment
-
-
-def truncate(path):
-    data = path.read_bytes()
-    path.write_bytes(data[: len(data) // 2])
 
 
 @pytest.fixture
@@ -127,21 +123,10 @@ def test_a_garbled_recorder_file_is_named_as_a_problem(dash_root):
     assert "recorder.json" in problem and "'/joint_states'" in problem
 
 
-WRITER = """
-import sys, time
-from ml_dash_ros import Experiment
-exp = Experiment("crashed/run", dash_root=sys.argv[1], flush_interval=60).open()
-exp.tracks("robot").append(q=[0.1] * 7, _ts=1.0)
-exp.tracks.flush()
-print("ready", flush=True)
-time.sleep(600)
-"""
-
-
 def test_ls_shows_a_killed_recording_as_interrupted(tmp_path):
     root = tmp_path / "dash"
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(root)], stdout=subprocess.PIPE,
-                            text=True, env=child_env())
+    proc = subprocess.Popen([sys.executable, "-c", WAITING_WRITER, str(root), "crashed/run"],
+                            stdout=subprocess.PIPE, text=True, env=child_env())
     try:
         assert proc.stdout.readline().strip() == "ready"
     finally:

@@ -1,6 +1,5 @@
 """Fixtures for the Track API tests: experiments on tmp_path and real child processes."""
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -10,11 +9,7 @@ import pytest
 from ml_dash_ros import Experiment
 from ml_dash_ros.tracks import read_stats
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: long soak tests; run by the benchmarks, not CI")
+from test.helpers import child_env
 
 
 @pytest.fixture
@@ -37,13 +32,6 @@ def stats():
     """Return the module read_stats counters, reset."""
     read_stats.reset()
     return read_stats
-
-
-def child_env():
-    """Return an environment for a child Python of this venv."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = REPO + os.pathsep + env.get("PYTHONPATH", "")
-    return env
 
 
 def run_py(code, *args, timeout=60, check=True):

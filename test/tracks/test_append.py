@@ -8,9 +8,7 @@ import pytest
 
 from ml_dash_ros.errors import ExperimentClosedError, FieldTypeError, TimestampError
 
-
-def entries(builder, **kw):
-    return builder.read(**kw)["entries"]
+from test.helpers import entries
 
 
 def test_append_returns_builder_for_chaining(exp):

@@ -9,13 +9,7 @@ from ml_dash_ros.errors import FieldTypeError, TimestampError
 from ml_dash_ros.tracks.store import layout, segments
 from ml_dash_ros.tracks.ingest.buffer import ArrayPart, ColumnPart
 
-
-def entries(builder):
-    return builder.read()["entries"]
-
-
-def robot(i):
-    return dict(q=[i + 0.1 * j for j in range(3)], g=0.5 * i, name="arm", ok=True)
+from test.helpers import entries, robot
 
 
 def test_plain_numeric_rows_read_back_unchanged(exp):

@@ -10,15 +10,12 @@ from ml_dash_ros import Experiment
 from ml_dash_ros.errors import CorruptFileError
 from ml_dash_ros.tracks.store import layout
 
+from test.helpers import truncate
+
 
 def segments_of(dash_root, topic, prefix="p"):
     directory = layout.topic_dir(dash_root / prefix / "tracks", topic)
     return [s.path for s in layout.live_segments(layout.scan_segments(directory))]
-
-
-def truncate(path):
-    data = path.read_bytes()
-    path.write_bytes(data[: len(data) // 2])
 
 
 def empty(path):

@@ -18,6 +18,8 @@ from ml_dash_ros import Experiment
 from ml_dash_ros.errors import MlDashRosError
 from ml_dash_ros.tracks.ingest.values import MAX_DEPTH, MAX_NAME_LENGTH
 
+from test.helpers import nested, recursive_list
+
 TOPICS = ["robot", "cam/rgb"]
 NAMES = ["a", "b", "c.d", "q", "größe", "x y", "e.f.g", "n" * MAX_NAME_LENGTH]
 BAD_NAMES = ["", "x.", ".x", "a..b", "_r", "_recv", "a\0b", "a\x1b[31m", "\ud800",
@@ -26,19 +28,6 @@ STAMPS = [0.0, 0.5, 1.0, 1.5, 2.0, 3.25, -1.0, 7.0, 1e9, 2.0 ** 53, 1e-9, 100.0]
 GOOD_DTYPES = [np.float64, np.float32, np.float16, np.int64, np.int32, np.int8, np.uint8,
                np.uint32, np.bool_]
 NUMPY_SCALARS = GOOD_DTYPES + [np.uint64, np.str_, np.bytes_]
-
-
-def nested(depth, leaf=1.0):
-    value = leaf
-    for _ in range(depth):
-        value = [value]
-    return value
-
-
-def recursive_list():
-    value = [1.0]
-    value.append(value)
-    return value
 
 
 class Gen:
@@ -103,7 +92,7 @@ class Gen:
             return {self.r.choice(NAMES[:6]): self.good(depth + 1)
                     for _ in range(r.randrange(3))}
         if pick == 8 and depth == 0:
-            return r.choice([nested(MAX_DEPTH), nested(MAX_DEPTH - 1, "s"), (1, 2.5),
+            return r.choice([nested(MAX_DEPTH, 1.0), nested(MAX_DEPTH - 1, "s"), (1, 2.5),
                              [{"k": [1, "v"]}, None], np.array(["ab", "ç"])])
         return [r.random() < 0.5, 1, 2.5]
 

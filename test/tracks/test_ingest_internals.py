@@ -13,9 +13,7 @@ from ml_dash_ros.tracks.ingest.buffer import (ArrayPart, ColumnPart, TopicBuffer
                                               part_from_rows, part_from_tuples)
 from ml_dash_ros.tracks.ingest.values import normalize_fields
 
-
-def robot(i):
-    return dict(q=[i + 0.1 * j for j in range(3)], g=0.5 * i, name="arm", ok=True)
+from test.helpers import robot
 
 
 def filled(rows):

@@ -1,16 +1,10 @@
 """jsonl bytes are strict JSON: non-finite floats become "NaN", "Infinity", "-Infinity"."""
 
-import json
 import math
 
 import pytest
 
-
-def strict_loads(line):
-    """Parse JSON refusing the NaN / Infinity tokens, as JSON.parse does."""
-    def refuse(token):
-        raise ValueError(f"not JSON: {token}")
-    return json.loads(line, parse_constant=refuse)
+from test.helpers import strict_loads
 
 
 @pytest.fixture

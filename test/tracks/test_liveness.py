@@ -13,23 +13,15 @@ import pytest
 from ml_dash_ros.tracks.store import liveness
 from ml_dash_ros.tracks.store.liveness import INTERRUPTED, RUNNING, UNCHECKED, writer_state
 
-from .conftest import start_py
+from test.helpers import WAITING_WRITER
 
-WRITER = """
-    import sys, time
-    from ml_dash_ros import Experiment
-    exp = Experiment("p", dash_root=sys.argv[1], flush_interval=60).open()
-    exp.tracks("robot").append(q=[0.1] * 7, _ts=1.0)
-    exp.tracks.flush()
-    print("ready", flush=True)
-    time.sleep(600)
-"""
+from .conftest import start_py
 
 
 @pytest.fixture
 def writer(dash_root):
     """Start a process that records into prefix 'p' and waits; kill it afterwards."""
-    proc = start_py(WRITER, dash_root)
+    proc = start_py(WAITING_WRITER, dash_root, "p")
     assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
     yield proc
     if proc.poll() is None:

@@ -2,11 +2,9 @@
 
 from ml_dash_ros import Experiment
 
+from test.helpers import entries
+
 from .conftest import run_py
-
-
-def entries(builder):
-    return builder.read()["entries"]
 
 
 def test_same_ts_merges_within_a_flush(exp):

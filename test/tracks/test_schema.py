@@ -6,9 +6,7 @@ import pytest
 
 from ml_dash_ros.tracks.store import schema
 
-
-def entries(builder):
-    return builder.read()["entries"]
+from test.helpers import entries
 
 
 def test_fields_come_and_go(exp):

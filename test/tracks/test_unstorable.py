@@ -7,22 +7,7 @@ import pytest
 from ml_dash_ros.errors import FieldTypeError, FieldValueError
 from ml_dash_ros.tracks.ingest.values import MAX_DEPTH, MAX_NAME_LENGTH
 
-
-def entries(builder, **kw):
-    return builder.read(**kw)["entries"]
-
-
-def nested(depth):
-    value = 1
-    for _ in range(depth):
-        value = [value]
-    return value
-
-
-def recursive_list():
-    value = [1.0]
-    value.append(value)
-    return value
+from test.helpers import entries, nested, recursive_list
 
 
 def test_int_beyond_double_precision_widens_within_one_flush(exp):
