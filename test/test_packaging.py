@@ -24,7 +24,7 @@ ROSDEP_KEYS = {"rclpy", "std_msgs", "sensor_msgs", "geometry_msgs", "tf2_msgs", 
 # requirements/runtime.txt name -> its rosdep key, or None where pip must install it.
 RUNTIME_ROSDEP = {"pyarrow": None, "pyyaml": "python3-yaml", "numpy": "python3-numpy",
                   "rich": "python3-rich", "matplotlib": "python3-matplotlib",
-                  "pillow": "python3-pil"}
+                  "pillow": "python3-pil", "av": None}
 EXECUTABLES = ("recorder", "demo_robot", "ml-dash-ros")
 SHARED_FILES = ("package.xml", "launch/record.launch.py", "config/demo.yaml",
                 "config/example_robot.yaml")

@@ -2,7 +2,7 @@
 
 from ml_dash_ros.mapping.load import load_config, parse_config
 from ml_dash_ros.mapping.model import (BufferConfig, ExperimentConfig, QosConfig, RecordConfig,
-                                       RecorderConfig, TopicConfig)
+                                       RecorderConfig, TopicConfig, VideoSettings)
 
 __all__ = ["BufferConfig", "ExperimentConfig", "QosConfig", "RecordConfig", "RecorderConfig",
-           "TopicConfig", "load_config", "parse_config"]
+           "TopicConfig", "VideoSettings", "load_config", "parse_config"]

@@ -25,8 +25,9 @@ from ml_dash_ros.convert.stamps import DEFAULT_POLICY
 from ml_dash_ros.errors import ConfigError, InvalidNameError
 from ml_dash_ros.mapping.model import (LATCHED_TOPICS, PREFIX_KEYS, QOS_CHOICES, QOS_PRESETS,
                                        STAMP_POLICIES, TEMPLATE_KEYS, TIME_JUMP_CHOICES,
-                                       BufferConfig, ExperimentConfig, QosConfig, RecordConfig,
-                                       RecorderConfig, TopicConfig)
+                                       VIDEO_CODECS, X264_PRESETS, BufferConfig,
+                                       ExperimentConfig, QosConfig, RecordConfig,
+                                       RecorderConfig, TopicConfig, VideoSettings)
 from ml_dash_ros.mapping.safe_yaml import cut, read_yaml, shown
 from ml_dash_ros.tracks.store.layout import encode_topic
 from ml_dash_ros.tracks.ingest.values import column_name_problem
@@ -35,7 +36,8 @@ from ml_dash_ros.tracks.ingest.values import column_name_problem
 _ROS_NAME = re.compile(r"^(/[A-Za-z_][A-Za-z0-9_]*)+$")
 _TYPE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*/msg/[A-Za-z][A-Za-z0-9_]*$")
 _SECTIONS = ("experiment", "buffer", "recorder", "topics")
-_TOPIC_KEYS = ("topic", "track", "type", "qos", "stamp", "fields", "on_change")
+_TOPIC_KEYS = ("topic", "track", "type", "qos", "stamp", "fields", "on_change", "video")
+_VIDEO_KEYS = ("codec", "crf", "preset", "segment_seconds", "queue", "rate")
 
 
 def load_config(path: str | os.PathLike) -> RecordConfig:
@@ -193,7 +195,32 @@ def _topic(check: _Checker, node: Any, path: str) -> TopicConfig:
         qos = QosConfig(preset="transient_local")
     return TopicConfig(topic=topic, track=track, type=type_name, qos=qos, stamp=stamp,
                        fields=_fields(check, node.get("fields"), f"{path}.fields"),
-                       on_change=on_change)
+                       on_change=on_change,
+                       video=_video(check, node.get("video"), f"{path}.video"))
+
+
+def _video(check: _Checker, node: Any, path: str) -> VideoSettings | bool | None:
+    """Return a topic's video settings: None (defaults), False (plain rows) or VideoSettings."""
+    if node is None or node is True:
+        return None
+    if node is False:
+        return False
+    if not isinstance(node, dict):
+        check.fail(path, "true, false or a mapping of " + ", ".join(_VIDEO_KEYS), node)
+    check.mapping(node, path, _VIDEO_KEYS)
+    defaults = VideoSettings()
+    codec = check.choice(node.get("codec", defaults.codec), f"{path}.codec", VIDEO_CODECS)
+    preset = check.choice(node.get("preset", defaults.preset), f"{path}.preset", X264_PRESETS)
+    crf = node.get("crf", defaults.crf)
+    check.typed(crf, f"{path}.crf", int, "an integer from 0 (lossless) to 51")
+    if not 0 <= crf <= 51:
+        check.fail(f"{path}.crf", "an integer from 0 (lossless) to 51", crf)
+    seconds = check.positive(node, path, "segment_seconds", float)
+    queue = check.positive(node, path, "queue", int)
+    rate = check.positive(node, path, "rate", float)
+    return VideoSettings(codec=codec, crf=crf, preset=preset,
+                         segment_seconds=seconds or defaults.segment_seconds,
+                         queue=queue or defaults.queue, rate=rate or defaults.rate)
 
 
 def _template(check: _Checker, track: str, path: str) -> None:

@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 from typing import Optional, Union
 
 from ml_dash_ros.convert.stamps import DEFAULT_POLICY, STAMP_POLICIES
+from ml_dash_ros.video.camera import VideoSettings
 
-__all__ = ["STAMP_POLICIES", "BufferConfig", "ExperimentConfig", "QosConfig", "RecordConfig",
-           "RecorderConfig", "TopicConfig"]
+__all__ = ["STAMP_POLICIES", "VIDEO_CODECS", "X264_PRESETS", "BufferConfig",
+           "ExperimentConfig", "QosConfig", "RecordConfig", "RecorderConfig", "TopicConfig",
+           "VideoSettings"]
 
 QOS_PRESETS = ("sensor_data", "reliable", "transient_local", "system_default")
 QOS_CHOICES = {"reliability": ("reliable", "best_effort"),
@@ -18,6 +20,9 @@ TEMPLATE_KEYS = ("frame_id", "child_frame_id")      # placeholders of a track na
 PREFIX_KEYS = ("date", "time")                       # placeholders of experiment.prefix
 LATCHED_TOPICS = ("/tf_static",)
 TIME_JUMP_CHOICES = ("new_episode", "ignore")
+VIDEO_CODECS = ("h264", "ffv1")
+X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
+                "slower", "veryslow")
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,9 @@ class TopicConfig:
     stamp: str = DEFAULT_POLICY
     fields: Union[dict, tuple, None] = None
     on_change: bool = False
+    # Image / CompressedImage topics: None records them as video with the defaults, False
+    # as plain rows (the pixels in Parquet), VideoSettings as video with these settings.
+    video: Union[VideoSettings, bool, None] = None
 
     @property
     def latched(self) -> bool:

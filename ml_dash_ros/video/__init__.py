@@ -1,0 +1,5 @@
+"""Cameras recorded as video beside the tracks: segments written, frames read back."""
+
+from ml_dash_ros.video.camera import Camera, CameraCounts, Cameras, VideoSettings, is_image
+
+__all__ = ["Camera", "CameraCounts", "Cameras", "VideoSettings", "is_image"]
