@@ -29,6 +29,7 @@ from ml_dash_ros.tracks import Experiment
 from ml_dash_ros.tracks.store import compaction
 from ml_dash_ros.tracks.store.prefix_claim import SpaceReserve, claim_prefix, holds_recording
 from ml_dash_ros.tracks.store.roots import resolve_dash_root
+from ml_dash_ros.video import Cameras
 from ml_dash_ros.tracks.store.contract import RECORDER_FILE, atomic_write_bytes
 
 
@@ -102,8 +103,10 @@ class RecorderNode(Node):
         self._reserve = SpaceReserve(self.experiment.path)
         self._started = time.time()
         self._tracks = self.experiment.tracks
+        self._cameras = Cameras(self.experiment.files("video").directory)
         for recorder in self.recorders.values():
             recorder.start_episode(self._append)
+            recorder.video = self._cameras.sink(recorder.config.video)
         self.get_logger().info(f"recording episode {self.episode} into "
                                f"{Path(self.dash_root).expanduser() / self.prefix}")
 
@@ -121,6 +124,7 @@ class RecorderNode(Node):
     def _detach_episode(self) -> "_Previous":
         """Take the current experiment out of the message path, with what its stats need."""
         experiment, self.experiment = self.experiment, None
+        self._cameras.close()       # the frames queued for the encoders, the open segments
         return _Previous(experiment, self._lock, self._stats_header(), time.monotonic(),
                          self.status_rows(experiment), self._write_stats, self._reserve)
 

@@ -21,6 +21,7 @@ from ml_dash_ros.convert.passes import PREVIOUS, RESET, StampPasses
 from ml_dash_ros.convert.pipeline import TopicPipeline
 from ml_dash_ros.convert.stamp_gaps import StampGaps, total
 from ml_dash_ros.errors import BufferFullError, MlDashRosError
+from ml_dash_ros.video import is_image
 
 
 @dataclass
@@ -70,6 +71,8 @@ class TopicRecorder:
     passes: StampPasses = field(default_factory=StampPasses)
     on_time_jump: Callable[[Any, float], bool] | None = None
     append_previous: Callable[[str, dict, float], None] | None = None
+    # Images as video (ml_dash_ros.video.CameraSink of the current episode), or None.
+    video: Any = None
 
     def __post_init__(self) -> None:
         self.pipeline = TopicPipeline(self.config)
@@ -125,6 +128,10 @@ class TopicRecorder:
                 if detector is None:
                     detector = gaps[track] = StampGaps()
                 detector.add(ts)
+            if self.video is not None and is_image(fields):
+                fields = self.video(track, fields, ts, late=append is not self.append)
+                if fields is None:       # refused, invalid or late: counted by the sink
+                    continue
             try:
                 append(track, fields, ts)
             except BufferFullError:    # the store is not draining: shed this entry, counted
@@ -160,6 +167,8 @@ class TopicRecorder:
     def problems(self) -> dict[str, Any]:
         """Return the pipeline's counters (no stamp, errors, ...) and its first error."""
         problems: dict[str, Any] = dict(self.pipeline.counts)
+        if self.video is not None:
+            problems.update(self.video.counts())
         if self.pipeline.first_error:
             problems["first_error"] = self.pipeline.first_error
         return problems

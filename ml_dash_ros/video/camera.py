@@ -262,6 +262,13 @@ class Cameras:
                 settings, block=self._block)
         return camera
 
+    def sink(self, settings: VideoSettings | bool | None) -> CameraSink | None:
+        """Return what turns a topic's images into frame rows (None: ``video: false``)."""
+        if settings is False:
+            return None
+        return CameraSink(self, settings if isinstance(settings, VideoSettings)
+                          else VideoSettings())
+
     def counts(self, track: str) -> CameraCounts | None:
         """Return a camera's counts (None if it has had no frame)."""
         camera = self._cameras.get(track)
@@ -277,6 +284,45 @@ class Cameras:
                 errors.append(err)
         if errors:
             raise errors[0]
+
+
+class CameraSink:
+    """One topic's images into its cameras: ``sink(track, fields, ts)`` gives the row or None."""
+
+    def __init__(self, cameras: Cameras, settings: VideoSettings) -> None:
+        """Write into ``cameras`` with ``settings``."""
+        self._cameras, self._settings = cameras, settings
+        self._tracks: set[str] = set()
+        self.late = 0
+        self.unnamed = 0
+        self.first_error = ""
+
+    def __call__(self, track: str, fields: dict, ts: float, *, late: bool = False) -> dict | None:
+        """Queue one image; return its row, or None (refused, invalid, or ``late``: counted).
+
+        ``late`` is a straggler of an episode already closed: its camera files are final.
+        """
+        if late:
+            self.late += 1
+            return None
+        try:
+            camera = self._cameras.camera(track, self._settings)
+        except MlDashRosError as err:  # a track name that cannot be a directory
+            self.unnamed += 1
+            self.first_error = self.first_error or str(err)
+            return None
+        self._tracks.add(track)
+        return camera.submit(fields, ts)
+
+    def counts(self) -> dict:
+        """Return the counts of this topic's cameras, summed (``video_*`` keys)."""
+        total = CameraCounts(invalid=self.unnamed, first_error=self.first_error)
+        for track in sorted(self._tracks):
+            counts = self._cameras.counts(track)
+            for name in ("frames", "refused", "invalid", "errors", "segments", "bytes"):
+                setattr(total, name, getattr(total, name) + getattr(counts, name))
+            total.first_error = total.first_error or counts.first_error
+        return {**total.as_dict(), "video_late": self.late}
 
 
 def is_image(fields: dict) -> bool:

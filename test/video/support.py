@@ -57,3 +57,10 @@ def record(exp, track: str, frames: list, settings: VideoSettings = VideoSetting
             rows.append(row)
     cameras.close()
     return rows
+
+
+def frame_image(encoding: str, i: int, width: int = 64, height: int = 48) -> np.ndarray:
+    """Return frame ``i`` of a test camera: smooth for colour (lossy), noise otherwise."""
+    if encoding == "rgb8":
+        return smooth(i, width, height)
+    return image(encoding, i, width, height)
