@@ -19,6 +19,7 @@ from rclpy.node import Node
 from std_srvs.srv import Trigger
 
 from ml_dash_ros.convert.passes import DEFAULT_GRACE
+from ml_dash_ros.convert.topic_stats import TopicStats, recorder_json_text, write_recorder_json
 from ml_dash_ros.convert.types import import_message_class
 from ml_dash_ros.errors import MlDashRosError, StoreError
 from ml_dash_ros.mapping import RecordConfig, load_config
@@ -30,7 +31,7 @@ from ml_dash_ros.tracks.store import compaction
 from ml_dash_ros.tracks.store.prefix_claim import SpaceReserve, claim_prefix, holds_recording
 from ml_dash_ros.tracks.store.roots import resolve_dash_root
 from ml_dash_ros.video import Cameras
-from ml_dash_ros.tracks.store.contract import RECORDER_FILE, atomic_write_bytes
+from ml_dash_ros.tracks.store.contract import RECORDER_FILE
 
 
 class RecorderNode(Node):
@@ -184,14 +185,13 @@ class RecorderNode(Node):
     def _write_stats(self, experiment: Experiment, header: dict, rows: dict) -> None:
         stats = {**header, "stopped": time.time(), "executor_errors": self.executor_errors,
                  "topics": rows}
-        target = Path(experiment.path) / RECORDER_FILE
-        stats["runs"] = _earlier_runs(target) + [
+        stats["runs"] = _earlier_runs(Path(experiment.path) / RECORDER_FILE) + [
             {key: value for key, value in stats.items() if key != "runs"}]
-        text = json.dumps(stats, indent=2, sort_keys=True)
         try:
-            atomic_write_bytes(target, text.encode())
+            write_recorder_json(experiment.path, stats)
         except StoreError as err:     # a full disk: the counts still reach whoever reads stderr
-            print(f"recorder: {err}; the counts were:\n{text}", file=sys.stderr, flush=True)
+            print(f"recorder: {err}; the counts were:\n{recorder_json_text(stats)}",
+                  file=sys.stderr, flush=True)
 
     # -- message path ------------------------------------------------------------------------
     def _append(self, track: str, fields: dict, ts: float) -> None:
@@ -253,28 +253,24 @@ class RecorderNode(Node):
         for topic, recorder in self.recorders.items():
             builders = [experiment.tracks(track) for track in sorted(recorder.tracks)]
             problems = recorder.problems()
-            first_error = problems.pop("first_error", None)
-            dropped = recorder.counts.append_errors + recorder.counts.buffer_full + sum(
-                v for k, v in problems.items() if k in ("no_stamp", "errors", "missing_key"))
-            received = recorder.counts.received
-            row = {"type": recorder.type_name, "qos": recorder.qos,
-                   "qos_incompatible": recorder.qos_incompatible,
-                   "subscribed": recorder.subscription is not None,
-                   **recorder.counts.as_dict(), **recorder.loss(),
-                   "written": sum(b.written_rows for b in builders),
-                   "buffered": sum(b.buffered_rows for b in builders),
-                   "dropped": dropped,
-                   "rate": (received - self._last_received.get(topic, 0)) / period,
-                   "tracks": sorted(recorder.tracks), **problems}
-            first_error = first_error or recorder.first_append_error
-            if first_error:
-                row["first_error"] = first_error
-            if topic in self._skipped:
-                row["skipped"] = self._skipped[topic]
+            first_error = problems.pop("first_error", None) or recorder.first_append_error
+            counts, loss = recorder.counts, recorder.loss()
             store_error = next((b.store_error for b in builders if b.store_error), None)
-            if store_error is not None:
-                row["store_error"] = str(store_error)
-            rows[topic] = row
+            rows[topic] = TopicStats(
+                type=recorder.type_name, qos=recorder.qos,
+                qos_incompatible=recorder.qos_incompatible,
+                subscribed=recorder.subscription is not None, received=counts.received,
+                entries=counts.entries, paused=counts.paused,
+                append_errors=counts.append_errors,
+                to_previous_episode=counts.to_previous_episode, buffer_full=counts.buffer_full,
+                lost=loss["lost"], stamp_gaps=loss["stamp_gaps"],
+                stamp_gap_missing=loss["stamp_gap_missing"],
+                written=sum(b.written_rows for b in builders),
+                buffered=sum(b.buffered_rows for b in builders),
+                rate=(counts.received - self._last_received.get(topic, 0)) / period,
+                tracks=tuple(sorted(recorder.tracks)), problems=tuple(problems.items()),
+                first_error=first_error or None, skipped=self._skipped.get(topic),
+                store_error=None if store_error is None else str(store_error)).as_dict()
         return rows
 
     def _publish_status(self) -> None:

@@ -14,7 +14,8 @@ does not take (an empty array, a zero stamp, changing joint names) goes message 
 The cyclic GC is paused while streaming. See benchmarks/RESULTS.md.
 
 Bookkeeping: the counts go to ``recorder.json`` in the live node's shape (``topics`` ->
-received / entries / written / dropped / tracks / the pipeline's counters), plus the import's
+received / entries / written / dropped / tracks / the pipeline's counters: the same
+``convert.topic_stats.TopicStats`` record and writer as the node), plus the import's
 own keys: ``source: "bag"``, ``bag``, ``storage``, ``messages``, ``seconds``, ``unmapped``
 (topic -> messages of bag topics the mapping does not list, not read) and per topic
 ``undecodable`` (messages whose type has no usable definition, or that fail to deserialize;
@@ -39,6 +40,7 @@ from typing import Any, Callable, Iterator, Optional, Union
 import pyarrow as pa
 
 from ml_dash_ros.convert.pipeline import TopicPipeline
+from ml_dash_ros.convert.topic_stats import TopicStats, write_recorder_json
 from ml_dash_ros.errors import BagError, MlDashRosError, RecordingExistsError
 from ml_dash_ros.mapping import RecordConfig, load_config
 from ml_dash_ros.tracks import Experiment
@@ -46,8 +48,6 @@ from ml_dash_ros.tools import catalog as store
 from ml_dash_ros.tracks.store.formats import gc_paused
 from ml_dash_ros.tracks.store.roots import resolve_dash_root
 from ml_dash_ros.tracks.store.segments import COMPACT_MIN_ROWS
-from ml_dash_ros.tools.inventory import RECORDER_FILE
-from ml_dash_ros.tracks.store.contract import write_json
 
 NODE_NAME = "ml-dash-ros import"
 PROGRESS_EVERY = 1000
@@ -436,7 +436,8 @@ class _Import:
                    "prefix": self.exp.prefix, "episode": 1, "started": self.started,
                    "stopped": time.time(), "messages": self.messages, "seconds": seconds,
                    "topics": rows, "unmapped": dict(sorted(self.unmapped.items()))}
-            _write_json(self.exp.path / RECORDER_FILE, doc)
+            self.exp.path.mkdir(parents=True, exist_ok=True)
+            write_recorder_json(self.exp.path, doc)
         return ImportReport(str(self.bag), self.exp.prefix, self.exp.path, doc["storage"],
                             self.messages, sum(t.entries for t in self.topics.values()),
                             seconds, rows, doc["unmapped"])
@@ -447,26 +448,17 @@ class _Import:
         rows = {}
         for topic, counts in self.topics.items():
             pipeline = self.pipelines[topic]
-            problems = dict(pipeline.counts)
-            dropped = counts.append_errors + counts.undecodable + sum(
-                v for k, v in problems.items() if k in ("no_stamp", "errors", "missing_key"))
-            row = {"type": counts.type, "qos": "", "qos_incompatible": 0,
-                   "subscribed": bool(counts.type), "received": counts.received,
-                   "entries": counts.entries, "paused": 0,
-                   "append_errors": counts.append_errors,
-                   "written": sum(self.exp.tracks(t).written_rows for t in counts.tracks),
-                   "buffered": 0, "dropped": dropped,
-                   "rate": counts.received / duration if duration > 0 else 0.0,
-                   "tracks": sorted(counts.tracks), **problems,
-                   "undecodable": counts.undecodable}
-            first_error = pipeline.first_error or counts.first_error
-            if first_error:
-                row["first_error"] = first_error
-            if counts.skipped:
-                row["skipped"] = counts.skipped
-            elif not counts.type:
-                row["skipped"] = "not in the bag"
-            rows[topic] = row
+            rows[topic] = TopicStats(
+                type=counts.type, qos="", qos_incompatible=0, subscribed=bool(counts.type),
+                received=counts.received, entries=counts.entries, paused=0,
+                append_errors=counts.append_errors,
+                written=sum(self.exp.tracks(t).written_rows for t in counts.tracks),
+                buffered=0, rate=counts.received / duration if duration > 0 else 0.0,
+                tracks=tuple(sorted(counts.tracks)),
+                problems=tuple(pipeline.counts.items()), undecodable=counts.undecodable,
+                first_error=pipeline.first_error or counts.first_error or None,
+                skipped=counts.skipped or (None if counts.type else "not in the bag"),
+            ).as_dict()
         return rows
 
 
@@ -500,11 +492,6 @@ def storage_kind(bag: Path) -> str:
     if any(f.suffix == ".db3" for f in files):
         return "sqlite3"
     return "unknown"
-
-
-def _write_json(path: Path, doc: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_json(path, doc, sort_keys=True, default=str)
 
 
 def _text(err: BaseException) -> str:
