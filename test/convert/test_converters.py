@@ -50,7 +50,8 @@ def test_joint_state_has_arrays_and_named_columns():
 
 def test_joint_state_keeps_nan_efforts():
     (entry,) = convert(messages.as_rosbags(messages.joint_state()))
-    assert math.isnan(entry.fields["effort"][1]) and math.isnan(entry.fields["effort.elbow"])
+    assert math.isnan(entry.fields["effort"][1])
+    assert math.isnan(entry.fields["effort.elbow"])
 
 
 def test_joint_state_empty_velocity_gives_no_named_velocity_columns():
@@ -71,7 +72,8 @@ def test_camera_info_fields():
     (entry,) = convert(messages.camera_info())
     assert (entry.fields["width"], entry.fields["height"]) == (640, 480)
     assert entry.fields["k"][2] == 320.0
-    assert entry.fields["roi.width"] == 100 and entry.fields["roi.do_rectify"] is True
+    assert entry.fields["roi.width"] == 100
+    assert entry.fields["roi.do_rectify"] is True
 
 
 def test_tf_gives_one_entry_per_transform_at_its_own_stamp():
@@ -99,13 +101,15 @@ def test_generic_turns_arrays_of_messages_into_lists_of_dicts():
                                                    values=[KeyValue(key="t", value="40")])])
     rclpy_entry, rosbags_entry = convert(msg)[0], convert(messages.as_rosbags(msg))[0]
     status = rclpy_entry.fields["status"][0]
-    assert status["name"] == "motor" and status["values"] == [{"key": "t", "value": "40"}]
+    assert status["name"] == "motor"
+    assert status["values"] == [{"key": "t", "value": "40"}]
     assert _same(rclpy_entry, rosbags_entry)
 
 
 def test_generic_message_without_header_has_no_stamp():
     (entry,) = convert(String(data="hi"))
-    assert entry.fields == {"data": "hi"} and entry.stamp is None
+    assert entry.fields == {"data": "hi"}
+    assert entry.stamp is None
 
 
 def _filled_messages():
@@ -167,12 +171,14 @@ def test_joint_state_without_names_has_no_named_columns():
 def test_joint_state_array_shorter_than_name_gives_no_named_columns():
     (entry,) = convert(messages.joint_state(efforts=(1.0,)))
     assert entry.fields["effort"] == [1.0]
-    assert "effort.shoulder" not in entry.fields and "position.shoulder" in entry.fields
+    assert "effort.shoulder" not in entry.fields
+    assert "position.shoulder" in entry.fields
 
 
 def test_explicit_type_name_selects_the_converter():
     (entry,) = convert(messages.joint_state(), "sensor_msgs/msg/Unknown")
-    assert "position.elbow" not in entry.fields and entry.fields["position"] == [0.5, -0.25]
+    assert "position.elbow" not in entry.fields
+    assert entry.fields["position"] == [0.5, -0.25]
 
 
 def test_message_type_name_of_a_service_request():

@@ -130,7 +130,8 @@ def test_a_message_that_cannot_be_converted_is_counted_not_raised():
 
 def test_to_fields_gives_fields_and_ts():
     fields, ts = to_fields(messages.joint_state())
-    assert ts == 10.5 and fields["position"] == [0.5, -0.25]
+    assert ts == 10.5
+    assert fields["position"] == [0.5, -0.25]
 
 
 def test_to_fields_refuses_messages_with_several_entries():
@@ -260,7 +261,8 @@ def test_to_fields_header_or_receive_falls_back():
 
 def test_to_fields_works_on_rosbags_messages():
     fields, ts = to_fields(messages.as_rosbags(messages.imu()))
-    assert ts == 3.25 and fields["frame_id"] == "imu_link"
+    assert ts == 3.25
+    assert fields["frame_id"] == "imu_link"
 
 
 def test_convert_and_mapping_work_without_rclpy(tmp_path):
@@ -306,4 +308,5 @@ def test_columns_hand_a_malformed_batch_back_to_message_by_message():
     broken = SimpleNamespace(name=["a"], position=[1.0], velocity=[1.0], effort=None,
                              header=None)
     assert pipeline.columns([broken], [1.0]) is None
-    assert pipeline.entries(broken, 1.0) == [] and pipeline.counts["errors"] == 1
+    assert pipeline.entries(broken, 1.0) == []
+    assert pipeline.counts["errors"] == 1

@@ -93,7 +93,8 @@ def test_column_import_equals_the_live_recorder(bag, tmp_path, column_calls, map
     report = bag_import.import_bag(bag, config, "imported", dash_root=tmp_path)
     recorder = live(config, tmp_path)
     assert rows(tmp_path, "imported") == rows(tmp_path, "live")
-    assert any(column_calls) and not all(column_calls)  # both paths ran
+    assert any(column_calls)
+    assert not all(column_calls)  # both paths ran
     row = report.topics["/joint_states"]
     assert row["entries"] == recorder.counts.entries
     assert row.get("no_stamp", 0) == recorder.pipeline.counts["no_stamp"]

@@ -50,7 +50,8 @@ def test_check_names_a_truncated_segment(dash_root):
     segment = segment_of(dash_root, "imu")
     truncate(segment)
     (problem,) = check_experiment(PREFIX, dash_root=dash_root).problems
-    assert (problem.path, "Parquet" in problem.fault) == (segment, True)
+    assert problem.path == segment
+    assert "Parquet" in problem.fault
 
 
 def test_check_names_a_zero_byte_segment(dash_root):
@@ -131,7 +132,8 @@ def test_salvage_leaves_side_files_in_place(dash_root):
     status = dash_root / PREFIX / "experiment.json"
     status.write_bytes(b"\x00garbage")
     (problem,) = check_experiment(PREFIX, dash_root=dash_root, salvage=True).problems
-    assert (status.read_bytes(), problem.action) == (b"\x00garbage", "left in place")
+    assert status.read_bytes() == b"\x00garbage"
+    assert problem.action == "left in place"
 
 
 def test_salvage_refuses_a_prefix_being_recorded(dash_root):
@@ -149,7 +151,8 @@ def test_check_command_exits_one_and_names_the_file(dash_root):
     segment = segment_of(dash_root, "imu")
     truncate(segment)
     proc = run_cli("check", PREFIX, "--dash-root", dash_root)
-    assert (proc.returncode, segment.name in proc.stdout) == (1, True), proc.stderr
+    assert proc.returncode == 1, proc.stderr
+    assert segment.name in proc.stdout
 
 
 def test_check_command_exits_zero_on_a_whole_recording(dash_root):

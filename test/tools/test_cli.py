@@ -23,18 +23,23 @@ def ok(*args, **kwargs):
 
 def test_ls_lists_experiments_with_their_tracks(dash_root):
     out = ok("ls", dash_root)
-    assert PREFIX in out and "tf/tool0" in out and "250" in out
+    assert PREFIX in out
+    assert "tf/tool0" in out
+    assert "250" in out
 
 
 def test_ls_json_gives_rate_and_size(dash_root):
     (exp,) = json.loads(ok("ls", dash_root, "--json"))
     imu = {t["track"]: t for t in exp["tracks"]}["imu"]
-    assert imu["rate"] == pytest.approx(50.0) and imu["size_bytes"] > 0
+    assert imu["rate"] == pytest.approx(50.0)
+    assert imu["size_bytes"] > 0
 
 
 def test_info_shows_columns_gaps_and_recorder_counts(dash_root):
     out = ok("info", PREFIX, "--dash-root", dash_root)
-    assert "list<double>" in out and "10.990" in out and "/joint_states" in out
+    assert "list<double>" in out
+    assert "10.990" in out
+    assert "/joint_states" in out
 
 
 def test_info_json_carries_the_recorder_counts(dash_root):
@@ -52,7 +57,8 @@ def test_read_jsonl_prints_the_rows_in_range(dash_root):
 def test_read_json_gives_entries_and_count(dash_root):
     doc = json.loads(ok("read", PREFIX, "tf/tool0", "--dash-root", dash_root, "--format",
                         "json"))
-    assert doc["count"] == 30 and doc["entries"][1]["translation"] == [0.1, 0.0, 0.5]
+    assert doc["count"] == 30
+    assert doc["entries"][1]["translation"] == [0.1, 0.0, 0.5]
 
 
 def test_read_csv_writes_lists_as_json_text(dash_root):
@@ -78,7 +84,8 @@ def test_export_writes_one_file_per_track(dash_root, tmp_path, fmt):
 
 def test_export_refuses_a_directory_inside_the_recording(dash_root):
     proc = run_cli("export", PREFIX, "--dash-root", dash_root, "--out", dash_root / PREFIX / "x")
-    assert proc.returncode == 1 and "inside the recording" in proc.stderr
+    assert proc.returncode == 1, proc.stderr
+    assert "inside the recording" in proc.stderr
 
 
 def test_plot_draws_one_line_per_element(dash_root, tmp_path):
@@ -87,7 +94,9 @@ def test_plot_draws_one_line_per_element(dash_root, tmp_path):
     image = imread(out)[:, :, :3]
     blue = np.all(np.abs(image - np.array([31, 119, 180]) / 255) < 0.05, axis=2).sum()
     green = np.all(np.abs(image - np.array([44, 160, 44]) / 255) < 0.05, axis=2).sum()
-    assert image.shape[:2] == (540, 1000) and blue > 1000 and green > 300
+    assert image.shape[:2] == (540, 1000)
+    assert blue > 1000
+    assert green > 300
 
 
 def test_align_writes_one_row_per_tick(dash_root, tmp_path):
@@ -122,7 +131,9 @@ def test_import_shows_a_progress_bar_on_stderr(tmp_path):
     mapping = tmp_path / "map.yaml"
     mapping.write_text(bags.MAPPING.format(dash_root=tmp_path / "dash"))
     proc = run_cli("import", bag, "--config", mapping)
-    assert proc.returncode == 0 and "importing" in proc.stderr and "85/85" in proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    assert "importing" in proc.stderr
+    assert "85/85" in proc.stderr
 
 
 def test_the_commands_never_change_the_recording(dash_root, tmp_path):
@@ -149,22 +160,26 @@ def test_the_commands_never_change_the_recording(dash_root, tmp_path):
 ])
 def test_a_fault_is_one_line_and_exit_code_one(dash_root, tmp_path, args, message):
     proc = run_cli(*args, "--dash-root", dash_root, cwd=tmp_path)
-    assert proc.returncode == 1
-    assert proc.stderr.startswith("ml-dash-ros: error: ") and message in proc.stderr
-    assert proc.stderr.count("\n") == 1 and proc.stdout == ""
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.startswith("ml-dash-ros: error: ")
+    assert message in proc.stderr
+    assert proc.stderr.count("\n") == 1
+    assert proc.stdout == ""
 
 
 def test_a_corrupt_segment_is_one_line_naming_the_file(dash_root, exp):
     (segment,) = store.live_files(store.require_track(exp, "imu"))
     segment.write_bytes(b"not parquet at all")
     proc = run_cli("read", PREFIX, "imu", "--dash-root", dash_root)
-    assert proc.returncode == 1 and segment.name in proc.stderr
+    assert proc.returncode == 1, proc.stderr
+    assert segment.name in proc.stderr
     assert proc.stderr.count("\n") == 1
 
 
 def test_ls_of_a_missing_root_is_one_line(tmp_path):
     proc = run_cli("ls", tmp_path / "nope")
-    assert proc.returncode == 1 and "does not exist" in proc.stderr
+    assert proc.returncode == 1, proc.stderr
+    assert "does not exist" in proc.stderr
 
 
 @pytest.mark.parametrize("make", ["garbage", "missing"])
@@ -175,17 +190,21 @@ def test_an_unreadable_bag_is_one_line(tmp_path, make):
     mapping = tmp_path / "map.yaml"
     mapping.write_text(bags.MAPPING.format(dash_root=tmp_path / "dash"))
     proc = run_cli("import", bag, "--config", mapping, "--no-progress")
-    assert proc.returncode == 1 and proc.stderr.startswith("ml-dash-ros: error: ")
-    assert "bag" in proc.stderr and proc.stderr.count("\n") == 1
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.startswith("ml-dash-ros: error: ")
+    assert "bag" in proc.stderr
+    assert proc.stderr.count("\n") == 1
 
 
 def test_a_bad_mapping_is_one_line_naming_the_key(tmp_path):
     mapping = tmp_path / "map.yaml"
     mapping.write_text("experiment: {prefix: x}\ntopics:\n  - {topic: /a, stamp: sometimes}\n")
     proc = run_cli("import", tmp_path / "bag", "--config", mapping)
-    assert proc.returncode == 2 and "topics[0].stamp" in proc.stderr
+    assert proc.returncode == 2, proc.stderr
+    assert "topics[0].stamp" in proc.stderr
 
 
 def test_a_usage_error_exits_two():
     proc = run_cli("align", PREFIX)
-    assert proc.returncode == 2 and "--tracks" in proc.stderr
+    assert proc.returncode == 2, proc.stderr
+    assert "--tracks" in proc.stderr

@@ -78,7 +78,8 @@ def test_a_bad_config_fails_with_one_line(somewhere):
     root, work = somewhere
     (work / "bad.yaml").write_text("experiment: [1]\n")
     proc = cli("ls", "--config", work / "bad.yaml", cwd=work)
-    assert (proc.returncode, "bad.yaml" in proc.stderr) == (2, True)
+    assert proc.returncode == 2, proc.stderr
+    assert "bad.yaml" in proc.stderr
 
 
 def test_without_anything_dot_dash_in_the_working_directory_is_used(somewhere):

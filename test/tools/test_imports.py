@@ -19,7 +19,9 @@ def test_the_tools_import_no_rclpy():
 
 def test_python_m_ml_dash_ros_prints_help():
     proc = run_cli("--help")
-    assert proc.returncode == 0 and "import" in proc.stdout and "align" in proc.stdout
+    assert proc.returncode == 0, proc.stderr
+    assert "import" in proc.stdout
+    assert "align" in proc.stdout
 
 
 def test_the_cli_package_exports_main_returning_an_exit_code(capsys):

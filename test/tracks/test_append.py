@@ -47,7 +47,8 @@ def test_rejected_append_keeps_buffered_rows(exp):
 def test_numeric_ts_is_cast_to_float(exp, ts):
     exp.tracks("t").append(v=1, _ts=ts)
     got = entries(exp.tracks("t"))[0]["_ts"]
-    assert type(got) is float and got == float(ts)
+    assert type(got) is float
+    assert got == float(ts)
 
 
 @pytest.mark.parametrize("value", [object(), {1, 2}, 1 + 2j, [object()], np.array([1j])])
@@ -157,7 +158,8 @@ def test_append_batch_accepts_numpy_columns(exp):
     exp.tracks("r").append_batch({"_ts": np.arange(n) / 1000, "q": np.ones((n, 7)),
                                   "g": np.full(n, 0.04), "name": ["a"] * n})
     arrays = exp.tracks("r").read(format="numpy")
-    assert arrays["q"].shape == (5, 7) and arrays["name"].tolist() == ["a"] * 5
+    assert arrays["q"].shape == (5, 7)
+    assert arrays["name"].tolist() == ["a"] * 5
 
 
 def test_append_batch_accepts_an_arrow_table(exp):

@@ -162,7 +162,8 @@ def test_many_small_segments_are_compacted(dash_root):
     with Experiment("p", dash_root=dash_root).run as exp:
         _big_segments(exp.tracks("r"), [0.0, 100.0, 200.0], 50)
     found = layout.scan_segments(exp.tracks("r").path)
-    assert len(found) == 1 and found[0].compacted
+    assert len(found) == 1
+    assert found[0].compacted
     assert exp.tracks("r").read(format="arrow").num_rows == 150
 
 
@@ -171,7 +172,8 @@ def test_overlapping_large_segments_are_compacted(dash_root):
     with Experiment("p", dash_root=dash_root).run as exp:
         _big_segments(exp.tracks("r"), [0.0, 10.0], n)
     found = layout.scan_segments(exp.tracks("r").path)
-    assert len(found) == 1 and found[0].compacted
+    assert len(found) == 1
+    assert found[0].compacted
     assert exp.tracks("r").read(format="arrow").num_rows == n + 10
 
 
@@ -209,7 +211,8 @@ def test_append_rows_equals_append_batch_of_the_same_dicts(dash_root, case):
         exp.tracks("tuples").append_rows(names, [tuple(r.values()) for r in rows])
     dicts = exp.tracks("dicts").read(format="arrow")
     tuples = exp.tracks("tuples").read(format="arrow")
-    assert tuples.schema == dicts.schema and tuples.to_pylist() == dicts.to_pylist()
+    assert tuples.schema == dicts.schema
+    assert tuples.to_pylist() == dicts.to_pylist()
 
 
 @pytest.mark.parametrize("names, row, error", [

@@ -66,7 +66,8 @@ def _check_once(directory, last):
     stored = sum(reader.file_info(s.path).num_rows
                  for s in layout.live_segments(layout.scan_segments(directory)))
     assert stored == len(ts), "a row is stored in two live files"
-    assert len(ts) % ROWS == 0 and len(ts) >= (last + 1) * ROWS, "a flushed row was lost"
+    assert len(ts) % ROWS == 0, "a flushed row was lost"
+    assert len(ts) >= (last + 1) * ROWS, "a flushed row was lost"
     assert np.array_equal(ts, np.arange(len(ts), dtype=float)), "stamps are not each once"
     assert np.array_equal(table.column("v").to_numpy(), ts * 2), "values changed"
 

@@ -53,12 +53,14 @@ def test_mocap_of_empty_window(robot):
 
 def test_arrow_is_a_table(robot):
     table = robot.read(format="arrow")
-    assert isinstance(table, pa.Table) and table.num_rows == 4
+    assert isinstance(table, pa.Table)
+    assert table.num_rows == 4
 
 
 def test_numpy_stacks_fixed_length_lists(robot):
     arrays = robot.read(format="numpy", columns=["q", "gripper"])
-    assert arrays["q"].shape == (4, 7) and arrays["q"].dtype == np.float64
+    assert arrays["q"].shape == (4, 7)
+    assert arrays["q"].dtype == np.float64
     assert arrays["_ts"].tolist() == [0.0, 0.5, 1.0, 1.5]
 
 

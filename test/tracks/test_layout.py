@@ -70,7 +70,9 @@ def test_status_file_records_completion(dash_root):
     with Experiment("p", dash_root=dash_root).run as exp:
         assert exp.status()["status"] == "running"
     doc = json.loads((exp.path / "experiment.json").read_text())
-    assert (doc["status"], doc["error"]) == ("completed", None) and doc["ended_at"]
+    assert doc["status"] == "completed"
+    assert doc["error"] is None
+    assert doc["ended_at"]
 
 
 def test_status_file_records_failure_text(dash_root):

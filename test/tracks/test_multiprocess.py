@@ -45,7 +45,8 @@ def test_two_processes_write_different_topics_of_one_prefix(dash_root):
     exp = Experiment("p", dash_root=dash_root)
     for topic in ("robot/a", "robot/b"):
         data = exp.tracks(topic).read()
-        assert data["count"] == 3000 and {e["who"] for e in data["entries"]} == {topic}
+        assert data["count"] == 3000
+        assert {e["who"] for e in data["entries"]} == {topic}
     assert exp.params.get() == {"robot_a": 2500, "robot_b": 2500}
 
 

@@ -98,7 +98,8 @@ def test_slice_is_sized_and_iterable(exp):
     for i in range(5):
         b.append(x=i, _ts=float(i))
     s = b.slice(1.0, 3.0)
-    assert len(s) == 3 and [e["x"] for e in s] == [1, 2, 3]
+    assert len(s) == 3
+    assert [e["x"] for e in s] == [1, 2, 3]
 
 
 @pytest.mark.parametrize("query, expected", [(5.5, 5.0), (5.0, 5.0), (100.0, 7.0), (0.5, None)])

@@ -115,10 +115,12 @@ def test_close_failure_keeps_experiment_open_until_fixed(dash_root, immutable_di
     b.append(v=1, _ts=1.0)
     with pytest.raises(StoreError):
         exp.close()
-    assert exp.is_open and b.buffered_rows == 1
+    assert exp.is_open
+    assert b.buffered_rows == 1
     immutable_dirs.thaw()
     exp.close()
-    assert not exp.is_open and b.read()["count"] == 2
+    assert not exp.is_open
+    assert b.read()["count"] == 2
 
 
 def test_crash_during_compaction_reads_back_identically(dash_root, monkeypatch):
@@ -131,7 +133,8 @@ def test_crash_during_compaction_reads_back_identically(dash_root, monkeypatch):
     segments.compact(b.path)
     monkeypatch.undo()
     names = sorted(p.name for p in b.path.glob("seg-*"))
-    assert "seg-000000000003-c.parquet" in names and len(names) == 4
+    assert "seg-000000000003-c.parquet" in names
+    assert len(names) == 4
     assert b.read() == before
     exp.close()  # the writer lock holder cleans leftovers
     assert sorted(p.name for p in b.path.glob("seg-*")) == ["seg-000000000003-c.parquet"]

@@ -31,7 +31,8 @@ def test_numpy_2d_reads_back_stacked(exp):
     for i in range(3):
         exp.tracks("n").append(q=np.full(4, float(i)), _ts=float(i))
     got = exp.tracks("n").read(format="numpy")["q"]
-    assert got.shape == (3, 4) and got[2, 0] == 2.0
+    assert got.shape == (3, 4)
+    assert got[2, 0] == 2.0
 
 
 def test_lists_of_varying_length(exp):

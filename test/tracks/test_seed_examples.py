@@ -78,7 +78,8 @@ def test_track_api_reading():
         parquet = exp.tracks("robot/pose").read(format="parquet")
 
     assert data["count"] == 600
-    assert window["count"] == 301 and window["entries"][-1]["_ts"] == 10.0
+    assert window["count"] == 301
+    assert window["entries"][-1]["_ts"] == 10.0
     assert pq.read_table(pa.BufferReader(parquet)).num_rows == 600
 
 
@@ -108,7 +109,8 @@ def test_track_api_aligning_with_frames(tmp_path):
             exp.tracks("robot/pose").append(frame=fname, q=q_step, _ts=t)
 
         entry = exp.tracks("robot/pose").slice().find_by_time(10.0)
-    assert entry["frame"] == "frame_00300.jpg" and saved[300] == entry["frame"]
+    assert entry["frame"] == "frame_00300.jpg"
+    assert saved[300] == entry["frame"]
 
 
 def _robot():
@@ -134,7 +136,8 @@ def test_skill_robot_state_logging():
                 _ts=ts
             )
     arrays = exp.tracks("robot").read(format="numpy")
-    assert arrays["q"].shape == (1000, 7) and arrays["ee_quat"].shape == (1000, 4)
+    assert arrays["q"].shape == (1000, 7)
+    assert arrays["ee_quat"].shape == (1000, 4)
     assert arrays["gripper"][0] == 0.04
 
 
@@ -154,7 +157,8 @@ def test_skill_imu_logging():
             )
             time.sleep(0.001)
     data = exp.tracks("imu").read()
-    assert data["count"] == 5 and data["entries"][0]["accel"] == [0.0, 0.1, 9.8]
+    assert data["count"] == 5
+    assert data["entries"][0]["accel"] == [0.0, 0.1, 9.8]
 
 
 def test_skill_multi_camera():
@@ -181,7 +185,8 @@ def test_skill_multi_camera():
                 _ts=ts
             )
     wrist = exp.tracks("cam/wrist").read()["entries"]
-    assert len(wrist) == 10 and wrist[3]["intrinsics"] == K_wrist.tolist()
+    assert len(wrist) == 10
+    assert wrist[3]["intrinsics"] == K_wrist.tolist()
     assert exp.tracks("cam/overhead").read()["entries"][9]["path"] == "frames/overhead_000009.png"
 
 
@@ -199,7 +204,8 @@ def test_skill_force_torque():
             )
             time.sleep(0.001)
     entries = exp.tracks("ft_sensor").read()["entries"]
-    assert len(entries) == 3 and entries[0]["contact"] is True
+    assert len(entries) == 3
+    assert entries[0]["contact"] is True
 
 
 def test_skill_api_reference_tracks(experiment):
