@@ -197,7 +197,9 @@ def test_bad_config_is_refused_before_recording(tmp_path):
     proc = start_recorder(str(config), tmp_path / "recorder.log")
     assert proc.wait(timeout=30) == 2
     log = (tmp_path / "recorder.log").read_text()
-    assert "bad.yaml" in log and "topics[0].qos" in log and "fast" in log
+    assert "bad.yaml" in log
+    assert "topics[0].qos" in log
+    assert "fast" in log
     assert not (tmp_path / "dash").exists()
 
 

@@ -40,7 +40,8 @@ def test_a_full_disk_is_an_error_and_the_recorder_keeps_answering(tmp_path, smal
                 time.sleep(0.2)
             errors = _errors(listener)
             assert errors, log.read_text()
-            assert "errno 28" in errors[-1].message and str(small_disk) in errors[-1].message
+            assert "errno 28" in errors[-1].message
+            assert str(small_disk) in errors[-1].message
             heard = listener.count("/diagnostics")
             assert listener.wait_for("/diagnostics", heard + 3, timeout=30)   # not frozen
             assert wait_for_log(log, "writing fails"), log.read_text()
