@@ -48,6 +48,8 @@ from ml_dash_ros.tools import catalog as store
 from ml_dash_ros.tracks.store.formats import gc_paused
 from ml_dash_ros.tracks.store.roots import resolve_dash_root
 from ml_dash_ros.tracks.store.segments import COMPACT_MIN_ROWS
+from ml_dash_ros.video import Cameras
+from ml_dash_ros.video.rows import video_entries
 
 NODE_NAME = "ml-dash-ros import"
 PROGRESS_EVERY = 1000
@@ -258,6 +260,8 @@ class _Import:
         self.messages = 0
         self.pending: dict = {}    # track -> _Chunk
         self.batches: dict = {}    # topic -> _Batch, for topics converted in columns
+        self.cameras: Optional[Cameras] = Cameras(exp.files("video").directory, block=True)
+        self.sinks: dict = {}      # topic -> CameraSink, for image topics (video)
         self.started = time.time()
 
     def run(self) -> ImportReport:
@@ -270,10 +274,12 @@ class _Import:
         try:
             with gc_paused():  # millions of small acyclic objects: collection passes cost 6 %
                 self._stream(wanted, typestore, total)
+            self._close_cameras()
             self.exp.tracks.flush()
         except BaseException as err:
             try:
                 self._drain()  # keep what was read before the failure
+                self._close_cameras()
             finally:
                 self._finish(time.perf_counter() - clock, "failed", _text(err))
             raise
@@ -304,7 +310,7 @@ class _Import:
     def _stream(self, wanted: list, typestore: Any, total: int) -> None:
         """Deserialize, convert and queue every message of the wanted connections."""
         deserialize = typestore.deserialize_cdr
-        routes = {c.id: (self.topics[c.topic], self.pipelines[c.topic].entries, c.msgtype,
+        routes = {c.id: (self.topics[c.topic], self._entries_for(c), c.msgtype,
                          c.id in self.skip, self._batch_for(c)) for c in wanted}
         queue = self._queue
         progress, done = self.progress, 0
@@ -339,6 +345,27 @@ class _Import:
         self._drain()
         if progress is not None:
             progress(done, total)
+
+    def _entries_for(self, conn: Any) -> Callable:
+        """Return the topic's ``entries``: images as video frames unless ``video: false``."""
+        pipeline = self.pipelines[conn.topic]
+        if conn.msgtype.rsplit("/", 1)[-1] not in ("Image", "CompressedImage"):
+            return pipeline.entries
+        sink = self.sinks.get(conn.topic) or self.cameras.sink(pipeline.config.video)
+        if sink is None:
+            return pipeline.entries
+        self.sinks[conn.topic] = sink
+        return video_entries(sink, pipeline.entries)
+
+    def _close_cameras(self) -> None:
+        """Finish the camera topics' video; their counts join the pipeline's counters."""
+        cameras, self.cameras = self.cameras, None
+        if cameras is None:
+            return
+        cameras.close()
+        for topic, sink in self.sinks.items():
+            self.pipelines[topic].counts.update(
+                {k: v for k, v in sink.counts().items() if isinstance(v, int)})
 
     def _queue(self, track: str, names: tuple, row: tuple, counts: TopicImport) -> None:
         """Queue one row; a chunk is a run of same-shaped rows from one topic (keeps order)."""
