@@ -9,6 +9,8 @@ import pytest
 from ml_dash_ros import Experiment
 from ml_dash_ros.tracks.store import compaction, layout, reader, segments
 
+from .conftest import run_py
+
 
 def _flushes(builder, count, rows=50, start=0.0, **extra):
     for k in range(count):
@@ -142,3 +144,14 @@ def test_a_crash_between_a_tail_merge_and_its_deletes_reads_back_once(exp, monke
     segments.merge(b.path, run, first_live=False)
     monkeypatch.undo()
     assert (_files(b), _stored_rows(b), b.read(format="arrow").num_rows) == (7, 300, 300)
+
+
+def test_a_recording_closed_at_interpreter_exit_is_compacted(dash_root):
+    run_py("""
+        import sys
+        from ml_dash_ros import Experiment
+        exp = Experiment("p", dash_root=sys.argv[1], flush_interval=3600).open()
+        for k in range(6):
+            exp.tracks("r").append(v=k, _ts=float(k)).flush()
+    """, dash_root)
+    assert len(list((dash_root / "p" / "tracks" / "topic=r").glob("seg-*"))) == 1

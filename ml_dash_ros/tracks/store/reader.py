@@ -114,6 +114,13 @@ def file_info(path: Path) -> FileInfo:
     return info
 
 
+def forget(paths: Sequence[Path]) -> None:
+    """Drop the cached footers of files a merge deleted."""
+    with _cache_lock:
+        for path in paths:
+            _cache.pop(path, None)
+
+
 def _overlaps(lo: float, hi: float, start: Optional[float], end: Optional[float]) -> bool:
     return (start is None or hi >= start) and (end is None or lo <= end)
 

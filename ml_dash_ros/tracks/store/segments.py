@@ -262,7 +262,9 @@ def merge(directory: Path, run: list, stop: Callable[[], bool] = lambda: False, 
     except OSError as err:
         _unlink_quietly(tmp)
         raise StoreError(f"cannot compact into {final}: {os_fault(err)}") from err
-    _unlink_all([seg.path for seg in run if seg.path != final])
+    inputs = [seg.path for seg in run if seg.path != final]
+    _unlink_all(inputs)
+    reader.forget(inputs)
     fsync_dir(directory)
     return final
 
@@ -274,9 +276,13 @@ def _unlink_all(paths: list) -> None:
         for path in paths:
             _unlink_quietly(path)
         return
-    with ThreadPoolExecutor(min(UNLINK_THREADS, len(paths)),
-                            thread_name_prefix="ml-dash-unlink") as pool:
-        list(pool.map(_unlink_quietly, paths))
+    try:
+        with ThreadPoolExecutor(min(UNLINK_THREADS, len(paths)),
+                                thread_name_prefix="ml-dash-unlink") as pool:
+            list(pool.map(_unlink_quietly, paths))
+    except RuntimeError:  # interpreter shutdown (a close at exit): no new threads
+        for path in paths:
+            _unlink_quietly(path)
 
 
 def _until(stop: Callable[[], bool], tables: Iterator[pa.Table]) -> Iterator[pa.Table]:
