@@ -35,11 +35,6 @@ def convert(msg: Any) -> list[Entry]:
     return [Entry(fields, stamp, keys)]
 
 
-def field_names(msg: Any) -> list[str]:
-    """Return the field names of an rclpy or rosbags message."""
-    return [name for name, _ in _specs(msg)]
-
-
 def is_message(value: Any) -> bool:
     """Tell whether ``value`` is a (nested) message object."""
     return hasattr(value, "get_fields_and_field_types") or hasattr(value, "__msgtype__")

@@ -62,28 +62,21 @@ def live_files(directory: Path) -> list:
     return [s.path for s in layout.live_segments(layout.scan_segments(directory))]
 
 
-def first_corrupt_file(directory: Path) -> Optional[Path]:
-    """Return the first live segment whose Parquet footer cannot be read, or None."""
-    for path in live_files(directory):
-        try:
-            reader.file_info(path)
-        except (pa.ArrowException, OSError):
-            return path
-    return None
-
-
 @contextlib.contextmanager
 def guarded(directory: Path, what: str) -> Iterator[None]:
-    """Turn a Parquet failure inside the block into StoreError naming the bad file."""
+    """Turn a Parquet or OS failure inside the block into StoreError naming ``directory``.
+
+    A segment that cannot be decoded already raises CorruptFileError naming the file (the
+    store reads every file inside ``reader.reading``); this catches what is left, such as a
+    file removed while it was listed.
+    """
     try:
         yield
     except (pa.ArrowException, OSError) as err:
         if isinstance(err, StoreError):
             raise
-        bad = first_corrupt_file(directory)
-        where = str(bad) if bad is not None else str(directory)
         detail = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise StoreError(f"{what}: cannot read {where}: {detail}") from err
+        raise StoreError(f"{what}: cannot read {directory}: {detail}") from err
 
 
 def track_schema(exp: Experiment, track: str) -> dict:

@@ -43,15 +43,6 @@ def format_range(start: float | None, end: float | None) -> str:
     return f"{format_stamp(start)} .. {format_stamp(end)} ({end - start:.3f} s)"
 
 
-def format_offset(ts: float | None, start: float | None) -> str:
-    """Return a stamp as '+S' seconds after start (or the stamp itself when start is None)."""
-    if ts is None:
-        return "-"
-    if start is None:
-        return format_stamp(ts)
-    return f"+{ts - start:.3f}"
-
-
 def parse_time(text: str, start_ts: float | None = None) -> float:
     """Return the ``_ts`` a ``--start`` / ``--end`` text means; ValueError names the text."""
     value = text.strip()

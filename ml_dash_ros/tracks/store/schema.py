@@ -131,20 +131,6 @@ def from_json_text(values: Iterable[Optional[str]]) -> list:
     return [None if v is None else json.loads(v, object_hook=_json_object_hook) for v in values]
 
 
-def _kind_of(value: Any) -> Any:
-    t = _SCALAR_TYPES.get(type(value))
-    if t is pa.int64() and not _INT64_MIN <= value <= _INT64_MAX:
-        return JSON
-    if t is not None:
-        return t
-    try:
-        t = pa.array([value]).type
-    except (pa.ArrowException, OverflowError, TypeError, ValueError):
-        return JSON
-    t = normalize_type(t)
-    return JSON if t is None else t
-
-
 def _group_kind(group: list) -> Any:
     """Return the kind of same-Python-type values; lists of mixed numbers widen to double."""
     try:
@@ -330,35 +316,6 @@ def _struct_table(rows: Sequence[dict], names: list, ts: Optional[pa.Array]) -> 
     out_fields = [pa.field(TS, pa.float64(), nullable=False)]
     out_fields.extend(pa.field(n, c.type) for n, c in zip(names, columns[1:]))
     return pa.Table.from_arrays(columns, schema=pa.schema(out_fields))
-
-
-def table_from_rows(ts: Any, rows: Sequence[dict]) -> pa.Table:
-    """Build a table from sorted unique timestamps and their field dicts."""
-    names = _column_names(rows)
-    ts_array = pa.array(ts, type=pa.float64())
-    table = _struct_table(rows, names, ts_array)
-    if table is not None:
-        return table
-    arrays = [ts_array]
-    fields = [pa.field(TS, pa.float64(), nullable=False)]
-    for name in names:
-        arr, is_json = build_column([r.get(name) for r in rows])
-        arrays.append(arr)
-        fields.append(pa.field(name, arr.type, metadata=JSON_META if is_json else None))
-    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
-
-
-def table_from_columns(ts: Any, names: Sequence[str], columns: list) -> Optional[pa.Table]:
-    """Build a table from column value sequences (all rows share names), or None."""
-    if len(set(names)) != len(names):
-        return None
-    arrays = [pa.array(ts, type=pa.float64())]
-    fields = [pa.field(TS, pa.float64(), nullable=False)]
-    for name, values in zip(names, columns):
-        arr, is_json = build_column(values)
-        arrays.append(arr)
-        fields.append(pa.field(name, arr.type, metadata=JSON_META if is_json else None))
-    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 
 def table_from_ts_rows(rows: Sequence[dict]) -> Optional[pa.Table]:
