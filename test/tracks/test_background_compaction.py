@@ -82,6 +82,7 @@ def test_a_low_rate_track_closes_into_one_file(dash_root):
     with Experiment("p", dash_root=dash_root).run as exp:
         b = exp.tracks("diagnostics")
         _flushes(b, 60, rows=1)
+        _settled(b)
     assert _files(b) == 1
 
 

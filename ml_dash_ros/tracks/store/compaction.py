@@ -35,6 +35,7 @@ BIG_BYTES = 64 << 20
 MERGE_MAX_BYTES = 256 << 20
 MERGE_MAX_FILES = 64
 CLOSE_MERGE_BYTES = 8 << 20
+CLOSE_MERGE_FILES = 2 * FANOUT
 THREAD_NICENESS = 0
 
 
@@ -101,14 +102,15 @@ def plan_background(live: list) -> Optional[list]:
 def plan_close(live: list) -> Optional[list]:
     """Return the newest tier-0 segments to merge into one at close, or None.
 
-    Only the small tail merges (at most ``CLOSE_MERGE_BYTES`` and ``MERGE_MAX_FILES``): a
-    larger segment is never rewritten because a few rows came after it.
+    Only the small tail merges (at most ``CLOSE_MERGE_BYTES`` and ``CLOSE_MERGE_FILES``): a
+    larger segment is never rewritten because a few rows came after it, and a backlog the
+    background thread could not keep up with never makes closing slow.
     """
     tail: list = []
     total = 0
     for item in reversed(live):
         if (tier(item.size) > 0 or total + item.size > CLOSE_MERGE_BYTES
-                or len(tail) == MERGE_MAX_FILES):
+                or len(tail) == CLOSE_MERGE_FILES):
             break
         tail.append(item)
         total += item.size
