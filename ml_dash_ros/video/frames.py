@@ -107,30 +107,40 @@ class Frames:
 
 
 def _read_segment(path: Path, positions: list, encoding: str, raw: bool) -> list:
-    """Return [(position, image)] for sorted positions of one segment."""
+    """Return [(position, image)] for sorted positions of one segment.
+
+    A frame's position is its presentation time in frames (``pts`` x rate, as written);
+    reading seeks to the key frame at or before the first one wanted.
+    """
     import av
 
     out = []
-    last = positions[-1]
-    wanted = set(positions)
+    last, wanted = positions[-1], set(positions)
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        compressed = encoding not in ENCODINGS
-        if compressed:
-            packets = (bytes(p) for p in container.demux(stream) if p.size)
-            for position, data in enumerate(packets):
-                if position in wanted:
-                    out.append((position, data if raw else _decode_image(data)))
-                if position >= last:
-                    break
-        else:
+        stream.codec_context.thread_type = "AUTO"      # frame and slice threads
+        rate, base = stream.average_rate or stream.guessed_rate, stream.time_base
+        timed = bool(rate and base)
+        if timed and positions[0] > 0:
+            container.seek(int(round(positions[0] / rate / base)), stream=stream,
+                           backward=True, any_frame=False)
+        if encoding in ENCODINGS:
             av_format = ENCODINGS[encoding].av_format
-            for position, frame in enumerate(container.decode(stream)):
-                if position in wanted:
-                    out.append((position, from_planes(frame.to_ndarray(format=av_format),
-                                                      encoding)))
-                if position >= last:
-                    break
+            items = container.decode(stream)
+        else:
+            items = (p for p in container.demux(stream) if p.size)
+        for counted, item in enumerate(items):
+            position = int(round(item.pts * base * rate)) if timed and item.pts is not None \
+                else counted
+            if position in wanted:
+                if encoding in ENCODINGS:
+                    image = from_planes(item.to_ndarray(format=av_format), encoding)
+                else:
+                    data = bytes(item)
+                    image = data if raw else _decode_image(data)
+                out.append((position, image))
+            if position >= last:
+                break
     if len(out) < len(positions):
         raise NotFoundError(f"{path} ends before frame position {last}")
     return out

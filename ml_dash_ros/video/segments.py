@@ -23,6 +23,8 @@ from ml_dash_ros.video.pixels import pixels_of, to_planes
 # Pixel formats FFV1 stores each input format in, exactly.
 _FFV1_FORMATS = {"gray": "gray", "gray16le": "gray16le", "rgb24": "bgr0", "bgr24": "bgr0",
                  "rgba": "bgra", "bgra": "bgra"}
+# H.264 key frames: reading one frame decodes at most this many (a seek finds the key frame).
+KEYFRAME_EVERY = 15
 # Compressed image formats kept as they are: container format, file suffix, codec.
 # (The pixel format only describes the stream: FFmpeg opens a codec context to write headers.)
 PACKET_CODECS = {"jpeg": ("matroska", ".mkv", "mjpeg", "yuvj420p"),
@@ -104,6 +106,7 @@ class EncodedSegment(_Segment):
                 even = width % 2 == 0 and height % 2 == 0
                 stream.pix_fmt = "yuv420p" if even else "yuv444p"
                 stream.options = {"crf": str(crf), "preset": preset}
+                stream.codec_context.gop_size = KEYFRAME_EVERY
             stream.width = width * (2 if encoding == "32FC1" else 1)
             stream.height = height
         except Exception:

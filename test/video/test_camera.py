@@ -117,3 +117,22 @@ def test_a_frame_in_a_segment_that_was_never_closed_is_refused_clearly(exp):
     path.rename(path.with_name(".seg-000001.mkv.part"))
     with pytest.raises(NotFoundError, match="seg-000001.mkv of track 'cam' was never closed"):
         Frames(exp, "cam").at(1.0)
+
+
+def test_any_frame_of_a_long_h264_segment_reads_back_alone(exp):
+    images = [smooth(i) for i in range(40)]
+    record(exp, "cam", [(image_fields(a, "rgb8"), 10.0 + i / 32) for i, a in enumerate(images)],
+           VideoSettings(segment_seconds=60))
+    frames = Frames(exp, "cam")
+    errors = [np.abs(frames.at(10.0 + i / 32).image.astype(int) - images[i]).mean()
+              for i in (39, 0, 17, 31, 15, 16)]
+    assert max(errors) < 4.0
+
+
+def test_any_compressed_frame_of_a_segment_reads_back_alone(exp):
+    given = [compressed_fields(smooth(i), "png") for i in range(20)]
+    record(exp, "cam", [(fields, 10.0 + i / 32) for i, fields in enumerate(given)],
+           VideoSettings(segment_seconds=60))
+    frames = Frames(exp, "cam")
+    assert [frames.at(10.0 + i / 32, raw=True).image for i in (19, 3, 11)] == [
+        given[i]["data"] for i in (19, 3, 11)]
