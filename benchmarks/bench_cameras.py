@@ -243,7 +243,9 @@ def main() -> None:
             "`video:` settings (H.264 crf 23, preset veryfast, 2 s segments, encoding on a "
             f"thread per camera).\n\n{table}\n\n"
             "The issue's target of at most one core is for two cameras plus the demo robot's "
-            "numeric topics; this run has one camera, so it is held to half a core.\n")
+            "numeric topics; this run has one camera, so it is held to half a core.\n\n"
+            "A random frame costs opening its segment, seeking to the key frame before it and "
+            "decoding at most 15 frames (`KEYFRAME_EVERY`).\n")
     write_section("Cameras", body)
     print(table)
 
