@@ -2,7 +2,8 @@
 
 python image_publisher.py TOPIC ENCODING COUNT [--rate HZ] [--resize-at N]: message i has
 stamp 1000 + i / 32 s and the pixels of ``test.video.support.frame_image(encoding, i)``
-(from message N on, twice as wide and high). Exits 0 when every message was acknowledged.
+(from message N on, twice as wide and high); ENCODING jpeg or png publishes CompressedImage
+of ``smooth(i)``. Exits 0 when every message was acknowledged.
 """
 
 import argparse
@@ -13,10 +14,10 @@ from pathlib import Path
 import rclpy
 from rclpy.duration import Duration
 from rclpy.qos import QoSProfile, ReliabilityPolicy
-from sensor_msgs.msg import Image
+from sensor_msgs.msg import CompressedImage, Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from test.video.support import frame_image  # noqa: E402
+from test.video.support import compressed_fields, frame_image, smooth  # noqa: E402
 
 DEADLINE = 60.0
 
@@ -32,6 +33,13 @@ def image_message(encoding: str, i: int, resize_at: int) -> Image:
     return msg
 
 
+def compressed_message(fmt: str, i: int) -> CompressedImage:
+    """Return the ``i``-th CompressedImage: ``smooth(i)`` as jpeg or png."""
+    msg = CompressedImage(format=fmt, data=compressed_fields(smooth(i), fmt)["data"])
+    msg.header.stamp.sec, msg.header.stamp.nanosec = 1000 + i // 32, (i % 32) * 31_250_000
+    return msg
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("topic")
@@ -42,7 +50,8 @@ def main() -> int:
     args = parser.parse_args()
     rclpy.init()
     node = rclpy.create_node("image_publisher")
-    pub = node.create_publisher(Image, args.topic, QoSProfile(
+    compressed = args.encoding in ("jpeg", "png")
+    pub = node.create_publisher(CompressedImage if compressed else Image, args.topic, QoSProfile(
         depth=args.count, reliability=ReliabilityPolicy.RELIABLE))
     try:
         deadline = time.monotonic() + DEADLINE
@@ -51,7 +60,8 @@ def main() -> int:
                 return 1
             time.sleep(0.05)
         for i in range(args.count):
-            pub.publish(image_message(args.encoding, i, args.resize_at))
+            pub.publish(compressed_message(args.encoding, i) if compressed
+                        else image_message(args.encoding, i, args.resize_at))
             if args.rate:
                 time.sleep(1.0 / args.rate)
         return 0 if pub.wait_for_all_acked(Duration(seconds=DEADLINE)) else 1

@@ -12,7 +12,7 @@ import pytest
 from ml_dash_ros.tracks import Experiment
 from ml_dash_ros.video.frames import Frames
 from test.ros.support import run_python, start_recorder, stop, wait_for_log, write_config
-from test.video.support import frame_image
+from test.video.support import compressed_fields, frame_image, smooth
 
 COUNT = 40
 PUBLISHER = str(Path(__file__).with_name("image_publisher.py"))
@@ -20,6 +20,7 @@ TOPICS = """\
   - {topic: /cam/depth, track: cam/depth}
   - {topic: /cam/color, track: cam/color}
   - {topic: /cam/resized, track: cam/resized}
+  - {topic: /cam/png, track: cam/png}
 """
 
 
@@ -42,8 +43,9 @@ def recording(tmp_path_factory):
         assert wait_for_log(log, "recording episode 1"), log.read_text()
         pubs = [publish("/cam/depth", "16UC1", tmp / "d.log"),
                 publish("/cam/color", "rgb8", tmp / "c.log"),
-                publish("/cam/resized", "mono8", tmp / "r.log", "--resize-at", "20")]
-        assert [p.wait(timeout=120) for p in pubs] == [0, 0, 0]
+                publish("/cam/resized", "mono8", tmp / "r.log", "--resize-at", "20"),
+                publish("/cam/png", "png", tmp / "p.log")]
+        assert [p.wait(timeout=120) for p in pubs] == [0, 0, 0, 0]
     finally:
         assert stop(recorder) == 0, log.read_text()
     return Experiment("test/run", dash_root=str(tmp / "dash"))
@@ -72,6 +74,12 @@ def test_a_resolution_change_mid_run_keeps_every_frame(recording):
     assert [f.image.tobytes() for f in frames] == [
         frame_image("mono8", i, *((128, 96) if i >= 20 else (64, 48))).tobytes()
         for i in range(COUNT)]
+
+
+def test_compressed_images_are_recorded_byte_for_byte(recording):
+    frames = Frames(recording, "cam/png").window(raw=True)
+    assert [f.image for f in frames] == [compressed_fields(smooth(i), "png")["data"]
+                                         for i in range(COUNT)]
 
 
 def test_camera_rows_hold_no_pixels(recording):
