@@ -87,7 +87,7 @@ def main(args: list[str] | None = None) -> int:
     node = None
     code = 0
     try:
-        node = RecorderNode()
+        node = RecorderNode()     # closes what it opened if a signal interrupts it
         executor = make_executor()
         executor.add_node(node)
         spin(executor, node)

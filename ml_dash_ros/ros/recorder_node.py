@@ -7,6 +7,7 @@ merge buffer -> background flush -> Parquet store. The node only wires ROS to it
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import threading
 import time
@@ -65,16 +66,23 @@ class RecorderNode(Node):
         self._reported: set[str] = set()
         self._last_received: dict[str, int] = {}
         self._last_status = time.monotonic()
-        self._start_episode()
-
-        self._diagnostics = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
-        services = {"flush": self._srv_flush, "pause": self._srv_pause,
-                    "resume": self._srv_resume, "new_episode": self._srv_new_episode}
-        for name, handler in services.items():
-            self.create_service(Trigger, f"~/{name}", handler)
-        self._discover()
-        self.create_timer(self.config.recorder.discovery_period, self._discover)
-        self.create_timer(self.config.recorder.status_period, self._publish_status)
+        try:
+            self._start_episode()
+            self._diagnostics = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+            services = {"flush": self._srv_flush, "pause": self._srv_pause,
+                        "resume": self._srv_resume, "new_episode": self._srv_new_episode}
+            for name, handler in services.items():
+                self.create_service(Trigger, f"~/{name}", handler)
+            self._discover()
+            self.create_timer(self.config.recorder.discovery_period, self._discover)
+            self.create_timer(self.config.recorder.status_period, self._publish_status)
+        except BaseException:
+            # A SIGINT while starting (or a failure): close what was opened, counts written,
+            # as a stop after start-up would; the caller only sees the exception.
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, signal.SIG_IGN)
+            self.close_episode()
+            raise
 
     def _text_parameter(self, name: str) -> str:
         """Declare a text parameter that accepts any value (``prefix:=20261125`` is text)."""
