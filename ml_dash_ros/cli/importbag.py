@@ -39,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
         output.print_json({"bag": report.bag, "prefix": report.prefix, "path": report.path,
                            "storage": report.storage, "messages": report.messages,
                            "entries": report.entries, "seconds": report.seconds,
-                           "topics": report.topics, "unmapped": report.unmapped})
+                           "topics": report.topics, "unmapped": report.unmapped,
+                           "episodes": list(report.episodes)})
     else:
         _print_report(report)
     return 0
@@ -80,3 +81,8 @@ def _print_report(report: ImportReport) -> None:
             f"{topic} ({count})" for topic, count in report.unmapped.items()))
     out.print(f"imported {report.messages} messages ({report.entries} entries) in "
               f"{report.seconds:.2f} s ({report.rate:.0f} msg/s) into {report.path}")
+    if len(report.episodes) > 1:
+        out.print(f"stamps jumped back {len(report.episodes) - 1} time(s) (a simulation reset "
+                  f"or a looped bag): the passes are the episodes "
+                  f"{', '.join(output.text(p) for p in report.episodes)}; the last one's "
+                  "counts are above, each episode's in its recorder.json")

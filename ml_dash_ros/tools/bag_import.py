@@ -39,6 +39,7 @@ from typing import Any, Callable, Iterator, Optional, Union
 
 import pyarrow as pa
 
+from ml_dash_ros.convert.passes import PREVIOUS, RESET, StampPasses
 from ml_dash_ros.convert.pipeline import TopicPipeline
 from ml_dash_ros.convert.topic_stats import TopicStats, write_recorder_json
 from ml_dash_ros.errors import BagError, MlDashRosError, RecordingExistsError
@@ -77,6 +78,7 @@ class TopicImport:
     tracks: set = field(default_factory=set)
     skipped: str = ""
     first_error: str = ""
+    to_previous_episode: int = 0    # late messages of the pass before a time jump
 
 
 @dataclass(slots=True)
@@ -111,6 +113,7 @@ class ImportReport:
     seconds: float
     topics: dict          # topic -> the recorder.json row
     unmapped: dict        # topic -> message count, for bag topics the mapping does not list
+    episodes: tuple = ()  # every prefix written, in order (more than one after a time jump)
 
     @property
     def rate(self) -> float:
@@ -253,11 +256,23 @@ class _Import:
 
     def __init__(self, bag: Path, reader: Any, config: RecordConfig, exp: Experiment,
                  progress: Optional[Progress]) -> None:
-        self.bag, self.reader, self.config, self.exp = bag, reader, config, exp
+        self.bag, self.reader, self.config = bag, reader, config
         self.progress = progress
-        self.topics = {t.topic: TopicImport() for t in config.topics}
-        self.pipelines = {t.topic: TopicPipeline(t) for t in config.topics}
         self.messages = 0
+        self.topics = {t.topic: TopicImport() for t in config.topics}
+        self.passes = {t.topic: StampPasses(config.recorder.time_jump_threshold)
+                       for t in config.topics}
+        self.jumps: list = []      # stamps that jumped back (a sim reset, a looped bag)
+        self.previous: Optional[_Closed] = None     # the episode before the last jump
+        self.episodes: list = [exp.prefix]
+        self._begin_episode(exp)
+
+    def _begin_episode(self, exp: Experiment) -> None:
+        """Start writing into ``exp``: fresh counters, pipelines, queues and cameras."""
+        self.exp = exp
+        self.topics = {name: TopicImport(type=old.type, skipped=old.skipped)
+                       for name, old in self.topics.items()}
+        self.pipelines = {t.topic: TopicPipeline(t) for t in self.config.topics}
         self.pending: dict = {}    # track -> _Chunk
         self.batches: dict = {}    # topic -> _Batch, for topics converted in columns
         self.cameras: Optional[Cameras] = Cameras(exp.files("video").directory, block=True)
@@ -310,8 +325,9 @@ class _Import:
     def _stream(self, wanted: list, typestore: Any, total: int) -> None:
         """Deserialize, convert and queue every message of the wanted connections."""
         deserialize = typestore.deserialize_cdr
-        routes = {c.id: (self.topics[c.topic], self._entries_for(c), c.msgtype,
-                         c.id in self.skip, self._batch_for(c)) for c in wanted}
+        routes = self._routes(wanted)
+        episode = self.exp
+        passes, jumps_split = self.passes, self.config.recorder.on_time_jump == "new_episode"
         queue = self._queue
         progress, done = self.progress, 0
         if progress is not None:
@@ -333,6 +349,20 @@ class _Import:
                 counts.undecodable += 1
                 counts.first_error = counts.first_error or f"undecodable: {_text(err)}"
                 continue
+            header_ts = _header_stamp(msg)
+            if header_ts is not None:
+                verdict = passes[conn.topic].classify(header_ts, stamp * 1e-9)
+                if verdict == RESET:
+                    if jumps_split:
+                        counts.received -= 1        # this message opens the next episode
+                    self._time_jump(conn.topic, header_ts, stamp * 1e-9, jumps_split)
+                    if self.exp is not episode:     # a new episode: new routes and counters
+                        episode, routes = self.exp, self._routes(wanted)
+                        counts, entries, msgtype, skipped, batch = routes[conn.id]
+                        counts.received += 1
+                elif verdict == PREVIOUS and self.previous is not None:
+                    self.previous.take(self.pipelines[conn.topic], msg, stamp * 1e-9, counts)
+                    continue
             if batch is not None:
                 batch.msgs.append(msg)
                 batch.times.append(stamp * 1e-9)
@@ -345,6 +375,32 @@ class _Import:
         self._drain()
         if progress is not None:
             progress(done, total)
+
+    def _routes(self, wanted: list) -> dict:
+        """Return connection id -> (counts, entries, type, skipped, batch) of this episode."""
+        return {c.id: (self.topics[c.topic], self._entries_for(c), c.msgtype,
+                       c.id in self.skip, self._batch_for(c)) for c in wanted}
+
+    def _time_jump(self, topic: str, ts: float, log_time: float, split: bool) -> None:
+        """Stamps of ``topic`` jumped back: start the next episode (or, told to, go on)."""
+        self.jumps.append({"topic": topic, "from": self.passes[topic].latest, "to": ts,
+                           "log_time": log_time})
+        for passes in self.passes.values():
+            passes.new_pass(log_time)
+        self.passes[topic].classify(ts, log_time)     # the new pass's first stamp
+        if not split:
+            return
+        self._drain()
+        self._close_cameras()
+        self.exp.tracks.flush()
+        if self.previous is not None:
+            self.previous.close()
+        self.previous = _Closed(self.exp, self._doc(0.0), self._rows())
+        prefix = _next_prefix(self.exp.dash_root, self.episodes[0], len(self.episodes))
+        self.episodes.append(prefix)
+        exp = _experiment(prefix, self.exp.dash_root, self.config, messages=0)
+        exp.open()
+        self._begin_episode(exp)
 
     def _entries_for(self, conn: Any) -> Callable:
         """Return the topic's ``entries``: images as video frames unless ``video: false``."""
@@ -455,19 +511,28 @@ class _Import:
 
     def _finish(self, seconds: float, status: str, error: Optional[str]) -> ImportReport:
         try:
+            if self.previous is not None:
+                self.previous.close()
             self.exp.close(status=status, error=error)
         finally:
             rows = self._rows()
-            doc = {"node": NODE_NAME, "source": "bag", "bag": str(self.bag),
-                   "storage": storage_kind(self.bag), "config": self.config.source,
-                   "prefix": self.exp.prefix, "episode": 1, "started": self.started,
-                   "stopped": time.time(), "messages": self.messages, "seconds": seconds,
-                   "topics": rows, "unmapped": dict(sorted(self.unmapped.items()))}
+            doc = self._doc(seconds)
+            doc["topics"] = rows
             self.exp.path.mkdir(parents=True, exist_ok=True)
             write_recorder_json(self.exp.path, doc)
-        return ImportReport(str(self.bag), self.exp.prefix, self.exp.path, doc["storage"],
+        first = Experiment(self.episodes[0], dash_root=self.exp.dash_root)
+        return ImportReport(str(self.bag), first.prefix, first.path, doc["storage"],
                             self.messages, sum(t.entries for t in self.topics.values()),
-                            seconds, rows, doc["unmapped"])
+                            seconds, rows, doc["unmapped"], tuple(self.episodes))
+
+    def _doc(self, seconds: float) -> dict:
+        """Return this episode's recorder.json without its topic rows."""
+        return {"node": NODE_NAME, "source": "bag", "bag": str(self.bag),
+                "storage": storage_kind(self.bag), "config": self.config.source,
+                "prefix": self.exp.prefix, "episode": len(self.episodes),
+                "started": self.started, "stopped": time.time(), "messages": self.messages,
+                "seconds": seconds, "time_jumps": list(self.jumps),
+                "unmapped": dict(sorted(self.unmapped.items()))}
 
     def _rows(self) -> dict:
         """Return per-topic rows in the live recorder's recorder.json shape."""
@@ -487,6 +552,52 @@ class _Import:
                 skipped=counts.skipped or (None if counts.type else "not in the bag"),
             ).as_dict()
         return rows
+
+
+class _Closed:
+    """The episode before a time jump: open a while longer for late messages of its pass."""
+
+    def __init__(self, exp: Experiment, doc: dict, rows: dict) -> None:
+        """Keep the experiment, its recorder.json document and its topic rows."""
+        self.exp, self.doc, self.rows = exp, doc, rows
+        self.late = Counter()
+
+    def take(self, pipeline: TopicPipeline, msg: Any, log_time: float,
+             counts: TopicImport) -> None:
+        """Append a late message of this episode's pass (counted in the new episode too)."""
+        counts.to_previous_episode += 1
+        self.late[pipeline.config.topic] += 1
+        for track, names, values, ts in pipeline.entries(msg, log_time):
+            try:
+                self.exp.tracks(track).append(_ts=ts, **dict(zip(names, values)))
+            except MlDashRosError as err:
+                counts.first_error = counts.first_error or f"{track}: {_text(err)}"
+
+    def close(self) -> None:
+        """Close the episode and write its recorder.json (late messages counted)."""
+        self.exp.close()
+        for topic, n in self.late.items():
+            self.rows[topic]["late_messages"] = n
+        write_recorder_json(self.exp.path, {**self.doc, "topics": self.rows})
+
+
+def _header_stamp(msg: Any) -> Optional[float]:
+    """Return a message's non-zero header stamp in seconds, None without one."""
+    stamp = getattr(getattr(msg, "header", None), "stamp", None)
+    if stamp is None:
+        return None
+    seconds = stamp.sec + stamp.nanosec * 1e-9
+    return seconds or None
+
+
+def _next_prefix(dash_root: Path, first: str, taken: int) -> str:
+    """Return the next free episode prefix after ``first`` (``first-002``, ``first-003``...)."""
+    number = taken + 1
+    while True:
+        prefix = f"{first}-{number:03d}"
+        if not store.is_experiment_dir(Experiment(prefix, dash_root=dash_root).path):
+            return prefix
+        number += 1
 
 
 def _messages(reader: Any, connections: list, bag: Path) -> Iterator[tuple]:
