@@ -223,12 +223,13 @@ def _compact(directory: Path) -> tuple:
         _unlink_quietly(seg.path)
     if len(segments) <= 1:
         return None, 0
-    infos = [reader.file_info(s.path) for s in segments]
-    if already_compact(infos):
-        return None, 0
-    run = compaction.plan_close([compaction.Sized(s, i.key[0])
-                                 for s, i in zip(segments, infos)])
+    run = compaction.plan_close([compaction.Sized(s, os.stat(s.path).st_size)
+                                 for s in segments])
     if run is None:
+        return None, 0
+    # Footers only when the segments may already be compact (a backlog of many is not).
+    if len(segments) <= COMPACT_MAX_FILES and already_compact(
+            [reader.file_info(s.path) for s in segments]):
         return None, 0
     chosen = [item.segment for item in run]
     return merge(directory, chosen, first_live=chosen[0] == segments[0]), len(chosen)
