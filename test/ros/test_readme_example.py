@@ -19,17 +19,35 @@ def _example_code() -> str:
     return re.search(r"```python\n(.*?)```", section, re.S).group(1)
 
 
-def test_readme_node_example_logs_its_topics(tmp_path):
-    script = tmp_path / "my_controller.py"
+# rclpy 9.1.2 (the PyPI wheels) can fail inside its own executor while taking a message:
+# "RuntimeError: Unable to convert call argument '0' to Python object" (README, Performance
+# choices). The example is a user's node on rclpy.spin, which this package cannot guard, so a
+# run that hits exactly that fault is run again, once, in a fresh directory.
+RCLPY_TAKE_FAULT = "Unable to convert call argument '0' to Python object"
+
+
+def _run_example(work: Path) -> tuple:
+    work.mkdir()
+    script = work / "my_controller.py"
     script.write_text(_example_code())
     robot = spawn("ml_dash_ros.ros.demo_robot")
-    node = run_python([str(script)], log_path=tmp_path / "node.log", cwd=tmp_path)
+    node = run_python([str(script)], log_path=work / "node.log", cwd=work)
     try:
-        time.sleep(4.0)
+        time.sleep(4.0)     # the example runs until stopped: let it record a while
     finally:
         node_code = stop(node)
         stop(robot)
-    assert node_code == 0, (tmp_path / "node.log").read_text()
+    return node_code, (work / "node.log").read_text()
+
+
+def test_readme_node_example_logs_its_topics(tmp_path):
+    node_code, log = _run_example(tmp_path / "first")
+    if node_code != 0 and RCLPY_TAKE_FAULT in log:
+        node_code, log = _run_example(tmp_path / "second")
+        tmp_path = tmp_path / "second"
+    else:
+        tmp_path = tmp_path / "first"
+    assert node_code == 0, log
     exp = Experiment("alice/franka/controller", dash_root=str(tmp_path / ".dash"))
     robot_rows = exp.tracks("robot").read(format="numpy")
     command = exp.tracks("command").read(format="numpy")
