@@ -119,6 +119,7 @@ def test_append_batch_nan_ts_is_refused(exp):
 
 def test_flushed_parts_are_freed_without_the_cyclic_gc(exp):
     import gc
+
     def parts() -> int:
         return sum(1 for o in gc.get_objects() if type(o) in (ArrayPart, ColumnPart))
 
