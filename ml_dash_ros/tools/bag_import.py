@@ -35,7 +35,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import pyarrow as pa
 
@@ -46,11 +46,16 @@ from ml_dash_ros.errors import BagError, MlDashRosError, RecordingExistsError
 from ml_dash_ros.mapping import RecordConfig, load_config
 from ml_dash_ros.tracks import Experiment
 from ml_dash_ros.tools import catalog as store
+from ml_dash_ros.tools.bag_reader import (bag_seconds, bag_typestore, message_count,
+                                          one_line, open_bag, read_messages, storage_kind)
 from ml_dash_ros.tracks.store.formats import gc_paused
 from ml_dash_ros.tracks.store.roots import resolve_dash_root
 from ml_dash_ros.tracks.store.segments import COMPACT_MIN_ROWS
 from ml_dash_ros.video import Cameras
 from ml_dash_ros.video.rows import video_entries
+
+__all__ = ["BagError", "ImportReport", "RecordingExistsError", "TopicImport", "bag_typestore",
+           "import_bag"]
 
 NODE_NAME = "ml-dash-ros import"
 PROGRESS_EVERY = 1000
@@ -140,8 +145,8 @@ def import_bag(path: Union[str, os.PathLike], config: Union[RecordConfig, str, o
     if store.is_experiment_dir(target.path):
         raise RecordingExistsError(f"{target.path} already holds a recording; an import only "
                                    "creates new ones: choose another prefix")
-    with _open_bag(bag) as reader:
-        target = _experiment(prefix, dash_root, config, messages=_message_count(reader))
+    with open_bag(bag) as reader:
+        target = _experiment(prefix, dash_root, config, messages=message_count(reader))
         return _Import(bag, reader, config, target, progress).run()
 
 
@@ -156,99 +161,6 @@ def _experiment(prefix: str, dash_root: Path, config: RecordConfig, messages: in
                       batch_size=batch,
                       max_buffer_rows=max(config.buffer.max_buffer_rows or 0, BUFFER_ROWS,
                                           2 * batch))
-
-
-def _message_count(reader: Any) -> int:
-    try:
-        return int(reader.message_count)
-    except Exception:  # a bag without counts in its metadata
-        return 0
-
-
-class _open_bag:
-    """Open a bag with rosbags' rosbag2 Reader, turning its failures into BagError."""
-
-    def __init__(self, bag: Path) -> None:
-        self.bag = bag
-        self.reader: Any = None
-
-    def __enter__(self) -> Any:
-        if not self.bag.exists():
-            raise BagError(f"bag {str(self.bag)!r} does not exist")
-        if self.bag.is_dir() and not (self.bag / "metadata.yaml").is_file():
-            raise BagError(f"{str(self.bag)!r} is not a rosbag2 directory (no metadata.yaml)")
-        from rosbags.rosbag2 import Reader
-        try:
-            self.reader = Reader(self.bag)
-            self.reader.open()
-        except Exception as err:  # rosbags raises many kinds (ReaderError, KeyError, sqlite3)
-            raise BagError(f"cannot read bag {str(self.bag)!r}: {_text(err)}") from err
-        return self.reader
-
-    def __exit__(self, *exc: Any) -> None:
-        try:
-            self.reader.close()
-        except Exception:  # closing a half-broken reader must not hide the real error
-            pass
-
-
-def bag_typestore(connections: list) -> tuple:
-    """Return (typestore, {msgtype: why it cannot be decoded}) for a bag's connections.
-
-    Definitions stored in the bag win over the built-in ROS 2 Kilted types; a type with no
-    usable definition in either is reported, not fatal.
-    """
-    from rosbags.interfaces import MessageDefinitionFormat
-    from rosbags.typesys import Stores, get_types_from_idl, get_typestore
-
-    typestore = get_typestore(Stores.ROS2_KILTED)
-    problems: dict = {}
-    for conn in {c.msgtype: c for c in connections}.values():
-        msgdef = conn.msgdef
-        if msgdef.format == MessageDefinitionFormat.NONE or not msgdef.data.strip():
-            if conn.msgtype not in typestore.fielddefs:
-                problems[conn.msgtype] = "no message definition in the bag and not a built-in type"
-            continue
-        try:
-            if msgdef.format == MessageDefinitionFormat.MSG:
-                types = _msg_types(msgdef.data, conn.msgtype)
-            else:
-                types = {}
-                for idl in _idl_parts(msgdef.data):
-                    types.update(get_types_from_idl(idl))
-            _register(typestore, types)
-            typestore.get_msgdef(conn.msgtype)  # resolves nested types or raises
-        except Exception as err:  # a bad definition affects its type only
-            if conn.msgtype not in typestore.fielddefs:
-                problems[conn.msgtype] = f"unusable message definition: {_text(err)}"
-    return typestore, problems
-
-
-def _msg_types(data: str, msgtype: str) -> dict:
-    from rosbags.typesys import get_types_from_msg
-    return get_types_from_msg(data, msgtype)
-
-
-def _idl_parts(data: str) -> list:
-    sep = "=" * 80 + "\n"
-    if not data.startswith(sep + "IDL: "):
-        return [data]
-    return [part.split("\n", 1)[1] for part in data.split(sep)[1:] if "\n" in part]
-
-
-def _register(typestore: Any, types: dict) -> None:
-    """Register types, replacing built-in ones the bag defines differently."""
-    for name, (_consts, fields) in types.items():
-        have = typestore.fielddefs.get(name)
-        if have is not None and _field_key(have[1]) != _field_key(fields):
-            typestore.fielddefs.pop(name)
-            typestore.types.pop(name, None)
-            typestore.cache.clear()
-    typestore.register(types)
-
-
-def _field_key(fields: list) -> list:
-    return [(name.lower(), desc) for name, desc in fields]
 
 
 class _Import:
@@ -296,7 +208,7 @@ class _Import:
                 self._drain()  # keep what was read before the failure
                 self._close_cameras()
             finally:
-                self._finish(time.perf_counter() - clock, "failed", _text(err))
+                self._finish(time.perf_counter() - clock, "failed", one_line(err))
             raise
         return self._finish(time.perf_counter() - clock, "completed", None)
 
@@ -332,7 +244,7 @@ class _Import:
         progress, done = self.progress, 0
         if progress is not None:
             progress(0, total)
-        for conn, stamp, raw in _messages(self.reader, wanted, self.bag):
+        for conn, stamp, raw in read_messages(self.reader, wanted, self.bag):
             done += 1
             if not done % PROGRESS_EVERY:
                 self.messages = done
@@ -347,7 +259,7 @@ class _Import:
                 msg = deserialize(raw, msgtype)
             except Exception as err:  # a corrupt message is skipped and counted
                 counts.undecodable += 1
-                counts.first_error = counts.first_error or f"undecodable: {_text(err)}"
+                counts.first_error = counts.first_error or f"undecodable: {one_line(err)}"
                 continue
             header_ts = _header_stamp(msg)
             if header_ts is not None:
@@ -493,7 +405,7 @@ class _Import:
                     builder.append(_ts=row[-1], **fields)
                 except MlDashRosError as err:  # as the live node: count, keep going
                     counts.append_errors += 1
-                    counts.first_error = counts.first_error or f"{track}: {_text(err)}"
+                    counts.first_error = counts.first_error or f"{track}: {one_line(err)}"
                     continue
                 counts.entries += 1
                 counts.tracks.add(track)
@@ -536,7 +448,7 @@ class _Import:
 
     def _rows(self) -> dict:
         """Return per-topic rows in the live recorder's recorder.json shape."""
-        duration = _bag_seconds(self.reader)
+        duration = bag_seconds(self.reader)
         rows = {}
         for topic, counts in self.topics.items():
             pipeline = self.pipelines[topic]
@@ -571,7 +483,7 @@ class _Closed:
             try:
                 self.exp.tracks(track).append(_ts=ts, **dict(zip(names, values)))
             except MlDashRosError as err:
-                counts.first_error = counts.first_error or f"{track}: {_text(err)}"
+                counts.first_error = counts.first_error or f"{track}: {one_line(err)}"
 
     def close(self) -> None:
         """Close the episode and write its recorder.json (late messages counted)."""
@@ -598,41 +510,3 @@ def _next_prefix(dash_root: Path, first: str, taken: int) -> str:
         if not store.is_experiment_dir(Experiment(prefix, dash_root=dash_root).path):
             return prefix
         number += 1
-
-
-def _messages(reader: Any, connections: list, bag: Path) -> Iterator[tuple]:
-    """Yield (connection, log time ns, raw bytes), turning read failures into BagError."""
-    if not connections:
-        return
-    iterator = reader.messages(connections=connections)
-    while True:
-        try:
-            item = next(iterator)
-        except StopIteration:
-            return
-        except Exception as err:  # sqlite3.DatabaseError, ReaderError, zstd errors, ...
-            raise BagError(f"cannot read bag {str(bag)!r}: {_text(err)}") from err
-        yield item
-
-
-def _bag_seconds(reader: Any) -> float:
-    try:
-        return max(reader.duration, 0) * 1e-9
-    except Exception:  # an empty bag has no duration
-        return 0.0
-
-
-def storage_kind(bag: Path) -> str:
-    """Return ``mcap`` or ``sqlite3`` from a bag path (directory or bare file)."""
-    files = [bag] if bag.is_file() else list(bag.iterdir()) if bag.is_dir() else []
-    if any(f.suffix == ".mcap" for f in files):
-        return "mcap"
-    if any(f.suffix == ".db3" for f in files):
-        return "sqlite3"
-    return "unknown"
-
-
-def _text(err: BaseException) -> str:
-    """Return an exception as one line."""
-    text = " ".join(str(err).split()) or type(err).__name__
-    return text if text != str(None) else type(err).__name__
