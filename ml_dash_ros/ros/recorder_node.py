@@ -6,29 +6,27 @@ merge buffer -> background flush -> Parquet store. The node only wires ROS to it
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
 from std_srvs.srv import Trigger
 
-from ml_dash_ros.convert.passes import DEFAULT_GRACE
 from ml_dash_ros.convert.topic_stats import TopicStats, recorder_json_text, write_recorder_json
 from ml_dash_ros.convert.types import import_message_class
 from ml_dash_ros.errors import MlDashRosError, StoreError
 from ml_dash_ros.mapping import RecordConfig, load_config
 from ml_dash_ros.ros import qos as qos_rules
+from ml_dash_ros.ros.episode_close import ClosingEpisode, earlier_runs
 from ml_dash_ros.ros.status import diagnostics, log_line
 from ml_dash_ros.ros.topic_recorder import TopicRecorder
 from ml_dash_ros.tracks import Experiment
-from ml_dash_ros.tracks.store import compaction
 from ml_dash_ros.tracks.store.prefix_claim import SpaceReserve, claim_prefix, holds_recording
 from ml_dash_ros.tracks.store.roots import resolve_dash_root
 from ml_dash_ros.video import Cameras
@@ -55,7 +53,7 @@ class RecorderNode(Node):
                                                      latched=topic.latched)
                           for topic in self.config.topics}
         self.time_jumps: list[dict] = []      # stamps that jumped back, this run
-        self._previous: _Previous | None = None
+        self._previous: ClosingEpisode | None = None
         self._closing: list[threading.Thread] = []
         for recorder in self.recorders.values():
             recorder.passes.threshold = self.config.recorder.time_jump_threshold
@@ -130,12 +128,12 @@ class RecorderNode(Node):
         episode = self._detach_episode()
         episode.close(status, error)
 
-    def _detach_episode(self) -> "_Previous":
+    def _detach_episode(self) -> "ClosingEpisode":
         """Take the current experiment out of the message path, with what its stats need."""
         experiment, self.experiment = self.experiment, None
         self._cameras.close()       # the frames queued for the encoders, the open segments
-        return _Previous(experiment, self._lock, self._stats_header(), time.monotonic(),
-                         self.status_rows(experiment), self._write_stats, self._reserve)
+        return ClosingEpisode(experiment, self._lock, self._stats_header(), time.monotonic(),
+                              self.status_rows(experiment), self._write_stats, self._reserve)
 
     def _stats_header(self) -> dict:
         return {"node": self.get_fully_qualified_name(), "config": self.config.source,
@@ -193,7 +191,7 @@ class RecorderNode(Node):
     def _write_stats(self, experiment: Experiment, header: dict, rows: dict) -> None:
         stats = {**header, "stopped": time.time(), "executor_errors": self.executor_errors,
                  "topics": rows}
-        stats["runs"] = _earlier_runs(Path(experiment.path) / RECORDER_FILE) + [
+        stats["runs"] = earlier_runs(Path(experiment.path) / RECORDER_FILE) + [
             {key: value for key, value in stats.items() if key != "runs"}]
         try:
             write_recorder_json(experiment.path, stats)
@@ -348,86 +346,6 @@ def _draining(recorder: TopicRecorder):
                 return
             on_message(taken[0])
     return callback
-
-
-class _Previous:
-    """An episode out of the message path: closed now, or after stragglers had their grace."""
-
-    grace = DEFAULT_GRACE
-
-    def __init__(self, experiment: Experiment, lock: Any, header: dict, opened: float,
-                 rows: dict, write_stats: Callable[[Experiment, dict, dict], None],
-                 reserve: SpaceReserve) -> None:
-        """Keep what closing needs: the lock, the stats header and the per-topic rows."""
-        self.experiment, self.lock, self.header = experiment, lock, header
-        self.opened, self.rows, self._write_stats = opened, rows, write_stats
-        self.reserve = reserve
-
-    def append(self, track: str, fields: dict, ts: float) -> None:
-        """Append a straggler of this episode's pass."""
-        self.experiment.tracks(track).append(_ts=ts, **fields)
-
-    def close(self, status: str, error: str | None) -> None:
-        """Flush, close, write recorder.json and release the prefix.
-
-        If the store refuses the last rows (a full disk), the space reserve is released so
-        that the status (``incomplete``) and the counts can still be written, the rows that
-        could not be written are counted as ``lost_at_close``, and the StoreError is raised.
-        """
-        experiment, failure, clock = self.experiment, None, time.monotonic()
-        try:
-            experiment.tracks.flush()
-            experiment.close(status=status, error=error)
-        except MlDashRosError as err:
-            failure = err
-            self.reserve.release()
-            given_up = experiment.abandon(f"closing failed, buffered rows lost: {err}")
-            self.header = {**self.header, "lost_at_close": given_up, "close_error": str(err)}
-        finally:
-            self.reserve.release()
-            self.header = {**self.header, "close": _close_report(experiment, clock)}
-            for row in self.rows.values():      # stragglers were written after the snapshot
-                builders = [experiment.tracks(t) for t in row["tracks"]]
-                row["written"] = sum(b.written_rows for b in builders)
-                row["buffered"] = sum(b.buffered_rows for b in builders)
-            try:
-                self._write_stats(experiment, self.header, self.rows)
-            finally:
-                self.lock.release()
-        if failure is not None:
-            raise failure
-
-    def close_in_background(self) -> threading.Thread:
-        """Close on a thread (compaction must not hold up the executor); return the thread."""
-        thread = threading.Thread(target=self.close, args=("completed", None),
-                                  name="close-episode", daemon=False)
-        thread.start()
-        return thread
-
-
-def _close_report(experiment: Experiment, clock: float) -> dict:
-    """Log and return how long closing took and what compaction did (recorder.json)."""
-    report = {"seconds": round(time.monotonic() - clock, 3),
-              **compaction.stats_under(experiment.path).as_dict()}
-    print(f"recorder: closed {experiment.path} in {report['seconds']:.2f} s: "
-          f"{report['close_merges']} merges of {report['close_inputs']} segments at close, "
-          f"{report['background_merges']} of {report['background_inputs']} while recording",
-          file=sys.stderr, flush=True)
-    return report
-
-
-def _earlier_runs(path: Path) -> list:
-    """Return the runs an earlier recorder.json holds (none if absent or unreadable)."""
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    if not isinstance(doc, dict):
-        return []
-    runs = doc.get("runs")
-    if isinstance(runs, list):
-        return runs
-    return [doc] if "topics" in doc else []     # written before runs were kept
 
 
 def _single(types: list[str] | None) -> str | None:
