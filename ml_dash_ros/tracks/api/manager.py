@@ -66,11 +66,15 @@ class TracksManager:
         compression run without the GIL, so a close with several full topics uses every core.
         """
         builders = self.builders()
+        results = None
         if sum(1 for b in builders if b.buffered_rows) > 1:
-            with ThreadPoolExecutor(min(FLUSH_THREADS, len(builders)),
-                                    thread_name_prefix="ml-dash-flush") as pool:
-                results = list(pool.map(_try_flush, builders))
-        else:
+            try:
+                with ThreadPoolExecutor(min(FLUSH_THREADS, len(builders)),
+                                        thread_name_prefix="ml-dash-flush") as pool:
+                    results = list(pool.map(_try_flush, builders))
+            except RuntimeError:    # at interpreter exit no new threads: one at a time
+                results = None
+        if results is None:
             results = [_try_flush(b) for b in builders]
         errors = [err for err in results if err is not None]
         if errors:
