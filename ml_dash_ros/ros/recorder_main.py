@@ -87,10 +87,15 @@ def main(args: list[str] | None = None) -> int:
     node = None
     code = 0
     try:
-        node = RecorderNode()     # closes what it opened if a signal interrupts it
-        executor = make_executor()
-        executor.add_node(node)
-        spin(executor, node)
+        try:
+            node = RecorderNode()     # closes what it opened if a signal interrupts it
+        except Exception:
+            if rclpy.ok():            # a real failure, not a stop signal while starting
+                raise
+        if node is not None:
+            executor = make_executor()
+            executor.add_node(node)
+            spin(executor, node)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     except MlDashRosError as err:
