@@ -51,7 +51,7 @@ def test_stamps_form_a_complete_grid_under_load(busy_stamps, topic):
     period = round(1e9 / RATES[topic])
     steps = [b - a for a, b in zip(stamps, stamps[1:])]
     off_grid = [step for step in steps if step != period]
-    assert len(stamps) > RATES[topic] * WINDOW / 2
+    assert len(stamps) > RATES[topic] * WINDOW / 8     # heard for a while (not a rate check)
     assert off_grid == [], f"{len(off_grid)} of {len(steps)} steps are not {period} ns"
 
 
