@@ -38,16 +38,13 @@ class StampChoice(NamedTuple):
     reason: str = ""
 
 
-_HEADER = StampChoice(None, HEADER)      # ts filled in by choose_stamp
-
-
 def choose_stamp(policy: str, header_stamp: float | None, receive_time: float | None,
                  static: bool = False) -> StampChoice:
     """Return the ``_ts`` of one entry by ``policy``; ``header_stamp`` None means no header."""
     if policy == "receive":
         return StampChoice(receive_time, RECEIVED)
     if header_stamp:
-        return _HEADER._replace(ts=header_stamp)
+        return StampChoice(header_stamp, HEADER)
     if policy == "header_or_receive":
         return StampChoice(receive_time, FALLBACK)
     if header_stamp is not None and static:
