@@ -1,8 +1,11 @@
 """The built-in demo robot: a simulated 7-joint arm publishing with deterministic motion.
 
 Topics: /joint_states (500 Hz), /imu/data (200 Hz), /camera/color/camera_info (30 Hz),
-/tf (100 Hz, one transform per link) and /tf_static (camera mount, transient_local, once).
-Every value is a function of the header stamp (see ``ml_dash_ros.demo.motion``). Stamps lie on
+/camera/color/image_raw (rgb8 640x480) and /camera/depth/image_raw (16UC1 160x120), both at
+30 Hz and off with ``camera:=false``, /tf (100 Hz, one transform per link) and /tf_static
+(camera mount, transient_local, once). Every value is a function of the header stamp (see
+``ml_dash_ros.demo.motion``); the images show their stamp (``ml_dash_ros.demo.stamp_image``,
+tests read it back from the recorded video). Stamps lie on
 an exact grid per topic (multiples of the period in nanoseconds): a timer tick that comes late
 publishes every grid stamp due since the last one, so a busy machine delays messages but never
 skips one. SIGINT / SIGTERM stop it with exit code 0.
@@ -10,6 +13,7 @@ skips one. SIGINT / SIGTERM stop it with exit code 0.
 
 from __future__ import annotations
 
+import array
 import signal
 import threading
 from typing import Callable
@@ -21,12 +25,15 @@ from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.signals import SignalHandlerOptions
-from sensor_msgs.msg import CameraInfo, Imu, JointState
+from sensor_msgs.msg import CameraInfo, Image, Imu, JointState
 from tf2_msgs.msg import TFMessage
 
-from ml_dash_ros.demo import motion
+from ml_dash_ros.demo import motion, stamp_image
 
-DEFAULT_RATES = {"joint_states": 500.0, "imu": 200.0, "camera_info": 30.0, "tf": 100.0}
+DEFAULT_RATES = {"joint_states": 500.0, "imu": 200.0, "camera_info": 30.0, "tf": 100.0,
+                 "camera": 30.0}
+# Images a subscriber may lag behind by before a reliable publisher overwrites them (1 s).
+IMAGE_DEPTH = 30
 # A clock jump larger than this (sim time reset, a suspended machine) restarts a topic's grid
 # at the current time instead of publishing the whole backlog.
 MAX_BACKLOG_NS = 1_000_000_000
@@ -63,17 +70,22 @@ class DemoRobot(Node):
         }
         self.declare_parameter("frame_prefix", "")
         self._prefix = self.get_parameter("frame_prefix").value
+        if not self.declare_parameter("camera", True).value:
+            rates["camera"] = 0.0
 
         self._joint_pub = self.create_publisher(JointState, "joint_states", 100)
         self._imu_pub = self.create_publisher(Imu, "imu/data", 100)
         self._info_pub = self.create_publisher(CameraInfo, "camera/color/camera_info", 10)
         self._tf_pub = self.create_publisher(TFMessage, "tf", 100)
+        self._color_pub = self.create_publisher(Image, "camera/color/image_raw", IMAGE_DEPTH)
+        self._depth_pub = self.create_publisher(Image, "camera/depth/image_raw", IMAGE_DEPTH)
         latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
                              reliability=ReliabilityPolicy.RELIABLE)
         self._tf_static_pub = self.create_publisher(TFMessage, "tf_static", latched)
 
         publishers = {"joint_states": self._publish_joints, "imu": self._publish_imu,
-                      "camera_info": self._publish_camera_info, "tf": self._publish_tf}
+                      "camera_info": self._publish_camera_info, "tf": self._publish_tf,
+                      "camera": self._publish_images}
         for name, publish in publishers.items():
             if rates[name] > 0:
                 self.create_timer(1.0 / rates[name], self._on_grid(_Grid(rates[name]), publish))
@@ -126,6 +138,12 @@ class DemoRobot(Node):
         msg.k, msg.r, msg.p = motion.CAMERA_K, motion.CAMERA_R, motion.CAMERA_P
         self._info_pub.publish(msg)
 
+    def _publish_images(self, stamp: Time) -> None:
+        ns = stamp.sec * NS + stamp.nanosec
+        frame_id = self._frame(motion.CAMERA_FRAME_ID)
+        self._color_pub.publish(_image(stamp, frame_id, "rgb8", stamp_image.color_image(ns)))
+        self._depth_pub.publish(_image(stamp, frame_id, "16UC1", stamp_image.depth_image(ns)))
+
     def _publish_tf(self, stamp: Time) -> None:
         t = _seconds(stamp)
         msg = TFMessage()
@@ -151,6 +169,14 @@ class DemoRobot(Node):
         v.x, v.y, v.z = translation
         r.x, r.y, r.z, r.w = rotation
         return tf
+
+
+def _image(stamp: Time, frame_id: str, encoding: str, pixels) -> Image:
+    """Return an Image of a C-contiguous array (its bytes copied once, not checked one by one)."""
+    msg = Image(height=pixels.shape[0], width=pixels.shape[1], encoding=encoding,
+                step=pixels.strides[0], data=array.array("B", pixels.tobytes()))
+    msg.header.stamp, msg.header.frame_id = stamp, frame_id
+    return msg
 
 
 def _seconds(stamp) -> float:
