@@ -1,4 +1,4 @@
-"""``align PREFIX --tracks a,b --hz 50 --out FILE.parquet``: one row per tick."""
+"""``align PREFIX --tracks a,b (--hz 50 | --ticks TRACK) --out FILE.parquet``: a row per tick."""
 
 from __future__ import annotations
 
@@ -16,11 +16,15 @@ def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
     """Register the align command."""
     parser = subparsers.add_parser(
         "align", parents=[common], help="resample tracks onto one clock",
-        description="Write one row per tick (start + k/hz over the tracks' common range) with "
-                    "columns {track}/{column}; missing or stale values are null.")
+        description="Write one row per tick (start + k/hz over the tracks' common range, or "
+                    "the stamps of the --ticks track there) with columns {track}/{column}; "
+                    "missing or stale values are null.")
     parser.add_argument("prefix", metavar="PREFIX")
     parser.add_argument("--tracks", required=True, metavar="A,B", help="tracks to align")
-    parser.add_argument("--hz", required=True, type=float, help="tick rate")
+    clock = parser.add_mutually_exclusive_group(required=True)
+    clock.add_argument("--hz", type=float, help="tick rate")
+    clock.add_argument("--ticks", metavar="TRACK",
+                       help="tick on this track's stamps (a camera: one row per frame)")
     parser.add_argument("--method", choices=METHODS, default="asof",
                         help="asof (default), nearest or linear")
     parser.add_argument("--tolerance", type=float, metavar="S",
@@ -36,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     tracks = output.split_list(args.tracks) or []
     start, end = resolve_range(exp, args.start, args.end)
     table = align(exp, tracks, args.hz, method=args.method, tolerance=args.tolerance,
-                  start=start, end=end)
+                  start=start, end=end, ticks=args.ticks)
     warn_if_missed(exp, tracks, start, end)
     pq.write_table(table, args.out, compression="zstd")
     print(f"{table.num_rows} rows x {table.num_columns} columns -> {args.out}")

@@ -82,9 +82,12 @@ class Dataset:
             tables.append(_tagged(table, episode.prefix, index))
         return pa.concat_tables(tables, promote_options="permissive")
 
-    def align(self, tracks: Sequence[str], hz: float, method: str = "asof",
+    def align(self, tracks: Sequence[str], hz: Optional[float] = None, method: str = "asof",
               tolerance: Optional[float] = None, **kwargs: Any) -> pa.Table:
-        """Align every episode (``exp.tracks.align``) and stack them, tagged by episode."""
+        """Align every episode (``exp.tracks.align``) and stack them, tagged by episode.
+
+        The ticks are ``hz`` a second, or each episode's stamps of the track ``ticks=``.
+        """
         tables = []
         for index, episode in enumerate(self.episodes):
             table = align(episode.experiment(self.dash_root), tracks, hz, method=method,

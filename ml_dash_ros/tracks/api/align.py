@@ -2,9 +2,11 @@
 
 Semantics (also in the README):
 
-- **Ticks** ``_ts = start + k / hz`` for k = 0, 1, ... while ``_ts <= end``. By default
-  ``start``/``end`` is the *common* range of the tracks (latest first sample, earliest last
-  sample), so every tick lies inside every track; pass ``start``/``end`` to widen or narrow it.
+- **Ticks** ``_ts = start + k / hz`` for k = 0, 1, ... while ``_ts <= end``, or with
+  ``ticks=TRACK`` that track's own stamps within the range (a camera's frames: one row per
+  frame). By default ``start``/``end`` is the *common* range of the tracks (latest first
+  sample, earliest last sample), so every tick lies inside every track; pass
+  ``start``/``end`` to widen or narrow it (``tracks.api.ticks``).
 - **asof**: the last sample at or before the tick. **nearest**: the sample closest to the tick
   (a tie takes the earlier one). **linear**: floating-point columns and fixed-length lists of
   floats are interpolated between the samples just before and just after the tick (a sample
@@ -29,66 +31,70 @@ from typing import Any, Optional, Sequence
 import numpy as np
 import pyarrow as pa
 
-from ml_dash_ros.tracks.api.times import format_stamp
+from ml_dash_ros.tracks.api.ticks import SLACK as _SLACK
+from ml_dash_ros.tracks.api.ticks import is_static, tick_times, track_ticks
 from ml_dash_ros.tracks.store import schema
 
 METHODS = ("asof", "nearest", "linear")
 SEPARATOR = "/"
 METADATA_KEY = b"ml_dash_ros.align"
-MAX_TICKS = 100_000_000
-_SLACK = 1e-9
-STATIC_TS = 0.0     # the stamp of a "valid at all times" row (ml_dash_ros.convert.stamps)
 
 
-def align(experiment: Any, tracks: Sequence[str], hz: float, method: str = "asof",
-          tolerance: Optional[float] = None, start: Optional[float] = None,
-          end: Optional[float] = None, *, columns: Optional[dict] = None) -> pa.Table:
+def align(experiment: Any, tracks: Sequence[str], hz: Optional[float] = None,
+          method: str = "asof", tolerance: Optional[float] = None,
+          start: Optional[float] = None, end: Optional[float] = None, *,
+          columns: Optional[dict] = None, ticks: Optional[str] = None) -> pa.Table:
     """Return one pyarrow.Table with a row per tick and ``{track}/{column}`` columns.
 
-    ``experiment`` is an Experiment; ``columns`` optionally maps a track to the columns to
-    take from it (default: all). The same as ``experiment.tracks.align(...)``.
+    ``experiment`` is an Experiment; the ticks are ``hz`` a second or the stamps of the
+    track ``ticks`` (exactly one of the two); ``columns`` optionally maps a track to the
+    columns to take from it (default: all). The same as ``experiment.tracks.align(...)``.
     """
     return align_tracks(experiment.tracks, tracks, hz, method, tolerance, start, end,
-                        columns=columns)
+                        columns=columns, ticks=ticks)
 
 
-def align_tracks(manager: Any, tracks: Sequence[str], hz: float, method: str = "asof",
-                 tolerance: Optional[float] = None, start: Optional[float] = None,
-                 end: Optional[float] = None, *, columns: Optional[dict] = None) -> pa.Table:
+def align_tracks(manager: Any, tracks: Sequence[str], hz: Optional[float] = None,
+                 method: str = "asof", tolerance: Optional[float] = None,
+                 start: Optional[float] = None, end: Optional[float] = None, *,
+                 columns: Optional[dict] = None, ticks: Optional[str] = None) -> pa.Table:
     """Align tracks of a TracksManager (``exp.tracks``); see ``align``."""
-    tracks = _check_args(tracks, hz, method, tolerance)
+    tracks = _check_args(tracks, hz, method, tolerance, ticks)
     columns = columns or {}
     ranges = {t: manager(t).summary() for t in tracks}
     static = [t for t, info in ranges.items() if is_static(info)]
     timed = {t: info for t, info in ranges.items() if t not in static}
-    if not timed and (start is None or end is None):
+    if ticks is not None:
+        times = track_ticks(manager, ticks, timed, start, end)
+    elif not timed and (start is None or end is None):
         raise ValueError("align: every track is static (all rows at _ts 0, valid at all "
                          "times); pass start and end to choose the ticks")
-    ticks = tick_times(timed or ranges, hz, start, end)
+    else:
+        times = tick_times(timed or ranges, hz, start, end)
     lo = hi = None
-    if tolerance is not None and len(ticks):
-        lo = float(ticks[0]) - tolerance - _SLACK
-        hi = float(ticks[-1]) + tolerance + _SLACK
-    names, arrays = [schema.TS], [pa.array(ticks, pa.float64())]
+    if tolerance is not None and len(times):
+        lo = float(times[0]) - tolerance - _SLACK
+        hi = float(times[-1]) + tolerance + _SLACK
+    names, arrays = [schema.TS], [pa.array(times, pa.float64())]
     for track in tracks:
         if track in static:
             table = manager(track).read(columns=columns.get(track), format="arrow")
-            aligned = constant_table(table, len(ticks))
+            aligned = constant_table(table, len(times))
         else:
             table = manager(track).read(lo, hi, columns=columns.get(track), format="arrow")
-            aligned = align_table(table, ticks, method, tolerance)
+            aligned = align_table(table, times, method, tolerance)
         for name, array in aligned:
             names.append(f"{track}{SEPARATOR}{name}")
             arrays.append(array)
-    meta = {"hz": hz, "method": method, "tolerance": tolerance, "tracks": list(tracks),
-            "prefix": manager.prefix}
+    meta = {"hz": hz, "ticks": ticks, "method": method, "tolerance": tolerance,
+            "tracks": list(tracks), "prefix": manager.prefix}
     fields = [pa.field(n, a.type) for n, a in zip(names, arrays)]
     return pa.Table.from_arrays(arrays, schema=pa.schema(
         fields, metadata={METADATA_KEY: json.dumps(meta).encode()}))
 
 
-def _check_args(tracks: Sequence[str], hz: float, method: str,
-                tolerance: Optional[float]) -> list:
+def _check_args(tracks: Sequence[str], hz: Optional[float], method: str,
+                tolerance: Optional[float], ticks: Optional[str]) -> list:
     if isinstance(tracks, str):
         tracks = [tracks]
     tracks = list(tracks)
@@ -96,47 +102,20 @@ def _check_args(tracks: Sequence[str], hz: float, method: str,
         raise ValueError("align needs at least one track")
     if len(set(tracks)) != len(tracks):
         raise ValueError(f"align: a track is listed twice: {tracks}")
-    if not isinstance(hz, (int, float)) or isinstance(hz, bool) or not hz > 0 \
-            or not np.isfinite(hz):
+    if (hz is None) == (ticks is None):
+        raise ValueError("align: give exactly one of hz (ticks at a fixed rate) and ticks (a "
+                         "track whose stamps are the ticks), got "
+                         + ("neither" if hz is None else f"hz={hz!r} and ticks={ticks!r}"))
+    if ticks is not None and (not isinstance(ticks, str) or not ticks):
+        raise ValueError(f"align: ticks must be a track name, got {ticks!r}")
+    if hz is not None and (not isinstance(hz, (int, float)) or isinstance(hz, bool)
+                           or not hz > 0 or not np.isfinite(hz)):
         raise ValueError(f"align: hz must be a positive number, got {hz!r}")
     if method not in METHODS:
         raise ValueError(f"align: method must be one of {', '.join(METHODS)}, got {method!r}")
     if tolerance is not None and not (tolerance >= 0 and np.isfinite(tolerance)):
         raise ValueError(f"align: tolerance must be a number of seconds >= 0, got {tolerance!r}")
     return tracks
-
-
-def tick_times(ranges: dict, hz: float, start: Optional[float] = None,
-               end: Optional[float] = None) -> np.ndarray:
-    """Return the ticks ``start + k / hz`` over the common range of ``{track: summary}``."""
-    for track, info in ranges.items():
-        if not info["count"]:
-            raise ValueError(f"align: track {track!r} has no rows")
-    first = max(info["start_ts"] for info in ranges.values()) if start is None else start
-    last = min(info["end_ts"] for info in ranges.values()) if end is None else end
-    if last < first:
-        if start is not None or end is not None:
-            raise ValueError(f"align: start {format_stamp(first)} is after end "
-                             f"{format_stamp(last)}; the tracks have no time in common there")
-        late = max(ranges, key=lambda t: ranges[t]["start_ts"])
-        early = min(ranges, key=lambda t: ranges[t]["end_ts"])
-        raise ValueError(
-            f"align: the tracks have no time in common: {late!r} starts at "
-            f"{format_stamp(first)}, {first - last:.3f} s after {early!r} ends at "
-            f"{format_stamp(last)}; pass start and end to choose a range")
-    count = int(np.floor((last - first) * hz + _SLACK)) + 1
-    if count > MAX_TICKS:
-        raise ValueError(f"align: {count} ticks is too many; lower hz or narrow the range")
-    return first + np.arange(count, dtype=np.float64) / hz
-
-
-def is_static(info: dict) -> bool:
-    """Tell whether a track summary is of a static track: rows only at ``_ts`` 0.
-
-    The recorder keeps a zero-stamped transform of a latched topic (``/tf_static``) at
-    ``_ts = 0.0``, meaning "valid at all times"; align repeats such a track on every tick.
-    """
-    return bool(info["count"]) and info["start_ts"] == info["end_ts"] == STATIC_TS
 
 
 def constant_table(table: pa.Table, count: int) -> list:

@@ -99,12 +99,13 @@ class TracksManager:
                             "error": str(err)})
         return out
 
-    def align(self, tracks: list, hz: float, method: str = "asof",
+    def align(self, tracks: list, hz: Optional[float] = None, method: str = "asof",
               tolerance: Optional[float] = None, start: Optional[float] = None,
               end: Optional[float] = None, **kwargs):
-        """Resample ``tracks`` onto one clock at ``hz``: a pyarrow.Table, a row per tick.
+        """Resample ``tracks`` onto one clock: a pyarrow.Table, a row per tick.
 
-        Columns ``_ts`` then ``{track}/{column}``; ``method`` asof / nearest / linear; samples
+        Ticks at ``hz`` or, with ``ticks="cam/color"``, on that track's stamps. Columns
+        ``_ts`` then ``{track}/{column}``; ``method`` asof / nearest / linear; samples
         further than ``tolerance`` seconds from a tick give null (see ``tracks.api.align``).
         """
         from ml_dash_ros.tracks.api.align import align_tracks  # numpy work, loaded on use
