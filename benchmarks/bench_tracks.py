@@ -236,9 +236,13 @@ def _our_defaults() -> str:
     sys.path.insert(0, str(REPO))
     from ml_dash_ros.tracks.store import segments
     from ml_dash_ros.tracks.ingest.flusher import BufferSettings
+    try:
+        from ml_dash_ros.tracks.store import segment_file as layout
+    except ImportError:  # a tree from before the file layout had its own module
+        layout = segments
     d = BufferSettings()
     return (f"batch_size {d.batch_size}, flush_interval {d.flush_interval:g} s, "
-            f"{segments.COMPRESSION} + BYTE_STREAM_SPLIT, {segments.ROW_GROUP_ROWS}-row row "
+            f"{layout.COMPRESSION} + BYTE_STREAM_SPLIT, {layout.ROW_GROUP_ROWS}-row row "
             f"groups, compaction at close unless the segments already are at most "
             f"{segments.COMPACT_MAX_FILES} disjoint files and at most two more than "
             f"{segments.COMPACT_MIN_ROWS}-row files would need")

@@ -22,7 +22,9 @@ from ml_dash_ros.errors import CorruptFileError, MlDashRosError, PrefixBusyError
 from ml_dash_ros.tools.inventory import (QUARANTINE_DIR, RECORDER_FILE, read_json,
                                          read_recorder, read_status)
 from ml_dash_ros.tools import catalog
-from ml_dash_ros.tracks.store import layout, liveness, reader, segments
+from ml_dash_ros.tracks.store import layout, liveness, reader
+from ml_dash_ros.tracks.store.segment_file import rewrite_segment
+from ml_dash_ros.tracks.store.writer_lock import WriterLock
 from ml_dash_ros.tracks.store.contract import KINDS, PARAMS_FILE
 
 
@@ -162,7 +164,7 @@ def _detail(err: BaseException) -> str:
 def _salvage_topic(prefix_dir: Path, kind: str, directory: Path, topic: str, prefix: str,
                    bad: list) -> list:
     try:
-        lock = segments.WriterLock(directory, topic, prefix)
+        lock = WriterLock(directory, topic, prefix)
     except MlDashRosError as err:
         return [FileProblem(s.path, s.fault, f"not salvaged: {err}") for s in bad]
     try:
@@ -189,7 +191,7 @@ def _salvage_segment(seg: _Segment, directory: Path, target: Path) -> str:
     if kept is None:
         return f"moved to {moved}"
     try:
-        segments.rewrite_segment(seg.path, kept)
+        rewrite_segment(seg.path, kept)
     except MlDashRosError as err:
         return f"moved to {moved}; writing its readable rows back failed: {err}"
     return (f"kept {kept.num_rows} rows of {len(seg.good_groups)} readable row groups in "

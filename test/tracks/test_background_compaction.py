@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ml_dash_ros import Experiment
-from ml_dash_ros.tracks.store import compaction, layout, reader, segments
+from ml_dash_ros.tracks.store import compaction, layout, reader, segments, storage
 
 from .conftest import run_py
 
@@ -141,7 +141,8 @@ def test_a_crash_between_a_tail_merge_and_its_deletes_reads_back_once(exp, monke
     b = exp.tracks("r")
     _flushes(b, 6)
     run = layout.live_segments(layout.scan_segments(b.path))[2:]
-    monkeypatch.setattr(segments, "_unlink_all", lambda paths: None)  # "crash" before deletes
+    # "crash" before deletes
+    monkeypatch.setattr(storage.LocalDisk, "remove", lambda self, paths: None)
     segments.merge(b.path, run, first_live=False)
     monkeypatch.undo()
     assert (_files(b), _stored_rows(b), b.read(format="arrow").num_rows) == (7, 300, 300)

@@ -4,7 +4,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from ml_dash_ros import Experiment
-from ml_dash_ros.tracks.store import layout, reader, segments
+from ml_dash_ros.tracks.store import layout, reader, row_merge, schema, segment_file
 
 FRAME = 640 * 480 * 3          # one rgb8 frame, 921,600 bytes
 
@@ -27,7 +27,7 @@ def test_a_segment_of_large_rows_has_row_groups_of_bounded_size(tmp_path):
         _frames(exp.tracks("camera"), range(60))
     sizes = _row_group_bytes(exp.tracks("camera").path)
     assert len(sizes) > 1
-    assert max(sizes) <= segments.ROW_GROUP_BYTES + FRAME
+    assert max(sizes) <= segment_file.ROW_GROUP_BYTES + FRAME
 
 
 def test_reading_one_frame_decodes_one_row_group(tmp_path):
@@ -47,7 +47,7 @@ def test_overlapping_segments_of_large_rows_compact_row_group_by_row_group(tmp_p
             builder.flush()
     found = layout.scan_segments(exp.tracks("camera").path)
     assert [seg.compacted for seg in found] == [True]
-    assert max(_row_group_bytes(exp.tracks("camera").path)) <= segments.ROW_GROUP_BYTES + FRAME
+    assert max(_row_group_bytes(exp.tracks("camera").path)) <= segment_file.ROW_GROUP_BYTES + FRAME
     stamps = exp.tracks("camera").read(format="numpy")["_ts"]
     assert np.array_equal(stamps, np.arange(40, dtype=float))
 
@@ -59,8 +59,8 @@ def test_merging_overlapping_files_yields_small_pieces(tmp_path):
         _frames(builder, range(max(0, start - 1), start + 10))
         builder.flush()
     infos = [reader.file_info(s.path) for s in layout.scan_segments(builder.path)]
-    _, kinds = segments.schema.unified_schema([i.schema for i in infos])
-    pieces = list(reader.iter_merged(infos, kinds))
+    _, kinds = schema.unified_schema([i.schema for i in infos])
+    pieces = list(row_merge.iter_merged(infos, kinds))
     exp.close()
-    assert max(p.num_rows for p in pieces) <= 2 * segments.group_rows(pieces[0])
+    assert max(p.num_rows for p in pieces) <= 2 * segment_file.group_rows(pieces[0])
     assert sum(p.num_rows for p in pieces) == 40

@@ -10,7 +10,7 @@ import pytest
 
 from ml_dash_ros import Experiment
 from ml_dash_ros.errors import StoreError
-from ml_dash_ros.tracks.store import layout, segments
+from ml_dash_ros.tracks.store import layout, segment_file, segments, storage
 
 from .conftest import start_py
 from .test_flusher import immutable_dirs  # noqa: F401  (fixture)
@@ -129,7 +129,8 @@ def test_crash_during_compaction_reads_back_identically(dash_root, monkeypatch):
     for k in range(3):
         b.append(**{f"f{k}": k}, _ts=1.0).append(v=k, _ts=float(k + 2)).flush()
     before = b.read()
-    monkeypatch.setattr(segments, "_unlink_quietly", lambda path: None)  # "crash" before deletes
+    # "crash" before deletes
+    monkeypatch.setattr(storage.LocalDisk, "remove", lambda self, paths: None)
     segments.compact(b.path)
     monkeypatch.undo()
     names = sorted(p.name for p in b.path.glob("seg-*"))
@@ -161,5 +162,5 @@ def test_compaction_produces_bounded_row_groups(dash_root):
     md = pq.read_metadata(files[0])
     assert md.num_rows == 16_000
     assert max(md.row_group(i).num_rows for i in range(md.num_row_groups)) == \
-        segments.ROW_GROUP_ROWS
+        segment_file.ROW_GROUP_ROWS
     assert layout.scan_segments(exp.tracks("r").path)[0].compacted

@@ -30,7 +30,7 @@ from typing import Any, Optional
 import numpy as np
 import pyarrow as pa
 
-from ml_dash_ros.tracks.store import reader, schema
+from ml_dash_ros.tracks.store import row_merge, schema
 from ml_dash_ros.tracks.ingest._generated import make_fill, make_fill_rows
 from ml_dash_ros.tracks.ingest.values import TextList, is_text_list, texts_ok
 
@@ -446,4 +446,4 @@ class TopicBuffer:
 def parts_to_table(parts: list) -> pa.Table:
     """Turn buffer parts into one table sorted by unique `_ts` (same-`_ts` rows merged)."""
     tables = [p if isinstance(p, pa.Table) else p.to_table() for p in parts]
-    return reader.merge_tables(tables)
+    return row_merge.merge_tables(tables)

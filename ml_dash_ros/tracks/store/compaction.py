@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Callable, NamedTuple, Optional
 
 from ml_dash_ros.tracks.store import layout
+from ml_dash_ros.tracks.store.storage import storage_of
 
 _log = logging.getLogger(__name__)
 
@@ -61,9 +62,10 @@ def tier(size: int) -> int:
 def sized_live(directory: Path) -> list:
     """Return the live segments of a topic with their sizes, oldest first."""
     out = []
+    storage = storage_of(directory)
     for seg in layout.live_segments(layout.scan_segments(directory)):
         try:
-            out.append(Sized(seg, os.stat(seg.path).st_size))
+            out.append(Sized(seg, storage.size(seg.path)))
         except FileNotFoundError:
             continue
     return out

@@ -18,6 +18,7 @@ from typing import NamedTuple, Union
 from urllib.parse import unquote
 
 from ml_dash_ros.errors import InvalidNameError
+from ml_dash_ros.tracks.store.storage import storage_of
 
 MAX_ENCODED_BYTES = 200
 TOPIC_DIR_PREFIX = "topic="
@@ -123,11 +124,7 @@ def segment_name(seq: int, compacted: bool = False, first: int = -1) -> str:
 def scan_segments(directory: Path) -> list:
     """Return every segment file in a topic directory, ordered oldest first."""
     found = []
-    try:
-        names = os.listdir(directory)
-    except FileNotFoundError:
-        return found
-    for name in names:
+    for name in storage_of(directory).list(directory):
         match = _SEGMENT_RE.match(name)
         if not match:
             continue

@@ -14,7 +14,7 @@ from pathlib import Path
 from ml_dash_ros.errors import PrefixBusyError, RecordingExistsError
 from ml_dash_ros.tracks.store import layout
 from ml_dash_ros.tracks.store.contract import SPACE_RESERVE, STATUS_FILE, TRACKS_DIR
-from ml_dash_ros.tracks.store.segments import WriterLock
+from ml_dash_ros.tracks.store.writer_lock import WriterLock
 
 
 def holds_recording(path: Path) -> bool:
