@@ -63,6 +63,11 @@ class TrackBuilder:
         """Rows this process has written to segments for this topic."""
         return self._ingest.written_rows
 
+    @property
+    def written_bytes(self) -> int:
+        """Bytes of the segments this process has written for this topic (before merges)."""
+        return self._ingest.written_bytes
+
     def append(self, _ts: Any = MISSING, **fields: Any) -> "TrackBuilder":
         """Buffer one entry at `_ts`; entries with equal `_ts` merge. Return self."""
         # Hot path of a recorder: no disk I/O, no Python object kept per value, one lock.

@@ -51,6 +51,7 @@ class TopicIngest:
         self._writer: Optional[segments.TopicWriter] = None
         self._writer_lock = threading.Lock()
         self._written = 0
+        self._written_bytes = 0
         pool.add(self)
 
     # counters ----------------------------------------------------------------------------
@@ -68,6 +69,11 @@ class TopicIngest:
     def written_rows(self) -> int:
         """Rows this process has written to segments for this topic."""
         return self._written
+
+    @property
+    def written_bytes(self) -> int:
+        """Bytes of the segments this process has written for this topic (before merges)."""
+        return self._written_bytes
 
     @property
     def store_error(self) -> Optional[BaseException]:
@@ -128,7 +134,7 @@ class TopicIngest:
                 try:
                     if self._writer is None:
                         raise StoreError(f"track {self.topic!r} has no writer (closed experiment)")
-                    self._writer.write(table)
+                    path = self._writer.write(table)
                 except StoreError as err:
                     buf.restore([table], table.num_rows)
                     buf.error = err
@@ -136,6 +142,7 @@ class TopicIngest:
                 buf.done()
                 buf.error = None
                 self._written += table.num_rows
+                self._written_bytes += _size(path)
         finally:
             self._pool.written()
 
@@ -167,3 +174,11 @@ class TopicIngest:
         writer.release()
         self._writer = None
         return warning
+
+
+def _size(path: Path) -> int:
+    """Return the size of a segment just written (0 if it is already merged away)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
