@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any, NamedTuple, Optional
+from typing import Any, NamedTuple, Optional, Sequence
 
 import numpy as np
 
@@ -77,6 +77,19 @@ class Frames:
         lo = 0 if start is None else int(np.searchsorted(stamps, start, side="left"))
         hi = len(stamps) if end is None else int(np.searchsorted(stamps, end, side="right"))
         return self._decode(list(range(lo, hi)), raw)
+
+    def by_index(self, frame_indices: Sequence[int], *, raw: bool = False) -> list[Frame]:
+        """Return the frames whose ``frame_index`` are those given, in that order."""
+        numbers = self.index["frame_index"]
+        rows = {int(number): row for row, number in enumerate(numbers)}
+        if len(rows) < len(numbers):
+            raise ValueError(f"track {self.track!r} holds a frame_index twice (frames of "
+                             "two recordings in one prefix); pick frames by stamp with at()")
+        missing = [i for i in frame_indices if i not in rows]
+        if missing:
+            raise NotFoundError(f"track {self.track!r} has no frame_index {missing[0]} "
+                                f"(it holds {len(numbers)} frames)")
+        return self._decode([rows[i] for i in frame_indices], raw)
 
     def _decode(self, rows: list, raw: bool) -> list[Frame]:
         """Decode the frames of ``rows``, each segment file opened once."""
