@@ -14,6 +14,7 @@ can be recorded.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import string
@@ -23,12 +24,14 @@ from typing import Any, Callable
 
 from ml_dash_ros.convert.stamps import DEFAULT_POLICY
 from ml_dash_ros.errors import ConfigError, InvalidNameError
-from ml_dash_ros.mapping.model import (LATCHED_TOPICS, PREFIX_KEYS, QOS_CHOICES, QOS_PRESETS,
-                                       STAMP_POLICIES, TEMPLATE_KEYS, TIME_JUMP_CHOICES,
-                                       VIDEO_CODECS, X264_PRESETS, BufferConfig,
-                                       ExperimentConfig, QosConfig, RecordConfig,
-                                       RecorderConfig, TopicConfig, VideoSettings)
+from ml_dash_ros.mapping.model import (DEFAULT_EXCLUDE, LATCHED_TOPICS, PREFIX_KEYS,
+                                       QOS_CHOICES, QOS_PRESETS, STAMP_POLICIES, TEMPLATE_KEYS,
+                                       TIME_JUMP_CHOICES, TOPIC_KEY, VIDEO_CODECS, X264_PRESETS,
+                                       BufferConfig, ExperimentConfig, QosConfig, RecordConfig,
+                                       RecorderConfig, TopicConfig, TopicPattern, VideoSettings)
 from ml_dash_ros.mapping.safe_yaml import cut, read_yaml, shown
+from ml_dash_ros.mapping.selection import compile_regex, expand_topic
+from ml_dash_ros.mapping.sizes import parse_size
 from ml_dash_ros.tracks.store.layout import encode_topic
 from ml_dash_ros.tracks.ingest.values import column_name_problem
 
@@ -36,7 +39,12 @@ from ml_dash_ros.tracks.ingest.values import column_name_problem
 _ROS_NAME = re.compile(r"^(/[A-Za-z_][A-Za-z0-9_]*)+$")
 _TYPE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*/msg/[A-Za-z][A-Za-z0-9_]*$")
 _SECTIONS = ("experiment", "buffer", "recorder", "topics")
-_TOPIC_KEYS = ("topic", "track", "type", "qos", "stamp", "fields", "on_change", "video")
+_TOPIC_KEYS = ("topic", "track", "type", "qos", "stamp", "fields", "on_change", "video",
+               "topic_regex")
+_RECORDER_KEYS = ("status_period", "discovery_period", "on_time_jump", "time_jump_threshold",
+                  "all_topics", "exclude", "max_episode_duration", "max_episode_size",
+                  "max_duration")
+_TRACK_KEYS = (*TEMPLATE_KEYS, TOPIC_KEY)       # placeholders a track template may hold
 _VIDEO_KEYS = ("codec", "crf", "preset", "segment_seconds", "queue", "rate")
 
 
@@ -51,20 +59,25 @@ def parse_config(data: Any, source: str = "<dict>") -> RecordConfig:
     if data is None:
         raise ConfigError(f"{source}: the file is empty; expected a mapping with 'topics'")
     check.mapping(data, "", _SECTIONS)
-    check.require(data, "", "topics")
-    topics = check.typed(data["topics"], "topics", list, "a list of topic mappings")
-    if not topics:
-        check.fail("topics", "at least one topic", topics)
-    parsed = tuple(_topic(check, item, f"topics[{i}]") for i, item in enumerate(topics))
+    recorder = _recorder(check, data.get("recorder"))
+    if not recorder.all_topics:
+        check.require(data, "", "topics")
+    topics = check.typed(data.get("topics", []), "topics", list, "a list of topic mappings")
+    if not topics and not recorder.all_topics:
+        check.fail("topics", "at least one topic (or recorder.all_topics: true)", topics)
+    parsed = [_entry(check, item, f"topics[{i}]") for i, item in enumerate(topics)]
     seen: dict[str, int] = {}
     for i, topic in enumerate(parsed):
+        if isinstance(topic, TopicPattern):
+            continue
         if topic.topic in seen:
             check.fail(f"topics[{i}].topic", f"a topic not already mapped in "
                        f"topics[{seen[topic.topic]}]", topic.topic)
         seen[topic.topic] = i
     return RecordConfig(source=source, experiment=_experiment(check, data.get("experiment")),
-                        topics=parsed, buffer=_buffer(check, data.get("buffer")),
-                        recorder=_recorder(check, data.get("recorder")))
+                        topics=tuple(t for t in parsed if isinstance(t, TopicConfig)),
+                        patterns=tuple(t for t in parsed if isinstance(t, TopicPattern)),
+                        buffer=_buffer(check, data.get("buffer")), recorder=recorder)
 
 
 class _Checker:
@@ -159,23 +172,66 @@ def _buffer(check: _Checker, node: Any) -> BufferConfig:
 def _recorder(check: _Checker, node: Any) -> RecorderConfig:
     if node is None:
         return RecorderConfig()
-    check.mapping(node, "recorder", ("status_period", "discovery_period", "on_time_jump",
-                                     "time_jump_threshold"))
+    check.mapping(node, "recorder", _RECORDER_KEYS)
     defaults = RecorderConfig()
     status = check.positive(node, "recorder", "status_period", float)
     discovery = check.positive(node, "recorder", "discovery_period", float)
     threshold = check.positive(node, "recorder", "time_jump_threshold", float)
     jump = check.choice(node.get("on_time_jump", defaults.on_time_jump),
                         "recorder.on_time_jump", TIME_JUMP_CHOICES)
+    all_topics = check.typed(node.get("all_topics", False), "recorder.all_topics", bool,
+                             "true or false")
+    exclude = check.typed(node.get("exclude", []), "recorder.exclude", list,
+                          "a list of topic regexes")
+    for i, text in enumerate(exclude):
+        _regex(check, text, f"recorder.exclude[{i}]")
     return RecorderConfig(status_period=status or defaults.status_period,
                           discovery_period=discovery or defaults.discovery_period,
                           on_time_jump=jump,
-                          time_jump_threshold=threshold or defaults.time_jump_threshold)
+                          time_jump_threshold=threshold or defaults.time_jump_threshold,
+                          all_topics=all_topics,
+                          exclude=DEFAULT_EXCLUDE + tuple(exclude),
+                          max_episode_duration=check.positive(node, "recorder",
+                                                              "max_episode_duration", float),
+                          max_episode_size=_size(check, node.get("max_episode_size"),
+                                                 "recorder.max_episode_size"),
+                          max_duration=check.positive(node, "recorder", "max_duration", float))
 
 
-def _topic(check: _Checker, node: Any, path: str) -> TopicConfig:
+def _size(check: _Checker, value: Any, path: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return parse_size(value)
+    except ValueError as err:
+        raise check.error(f"{path}: expected {err}, got {shown(value)}") from None
+
+
+def _regex(check: _Checker, text: Any, path: str) -> str:
+    check.typed(text, path, str, "a regular expression (Python re) matching topic names")
+    try:
+        compile_regex(text)
+    except ValueError as err:
+        raise check.error(f"{path}: expected {err}, got {shown(text)}") from None
+    return text
+
+
+def _entry(check: _Checker, node: Any, path: str) -> TopicConfig | TopicPattern:
+    """Return a listed topic (``topic:``) or a pattern (``topic_regex:``)."""
     check.mapping(node, path, _TOPIC_KEYS)
-    check.require(node, path, "topic")
+    if "topic_regex" not in node:
+        return _topic(check, node, path)
+    if "topic" in node:
+        raise check.error(f"{path}: expected either topic or topic_regex, not both")
+    regex = _regex(check, node["topic_regex"], f"{path}.topic_regex")
+    template = _topic(check, {**node, "topic": "/x", "track": node.get("track", "{topic}")},
+                      path, pattern=True)
+    return TopicPattern(regex, dataclasses.replace(template, topic=""))
+
+
+def _topic(check: _Checker, node: Any, path: str, pattern: bool = False) -> TopicConfig:
+    if "topic" not in node:
+        raise check.error(f"{path}.topic: missing required key (or topic_regex: a regex)")
     topic = check.typed(node["topic"], f"{path}.topic", str, "a ROS topic name")
     if not _ROS_NAME.match(topic):
         check.fail(f"{path}.topic", "an absolute ROS topic name such as /joint_states", topic)
@@ -183,6 +239,8 @@ def _topic(check: _Checker, node: Any, path: str) -> TopicConfig:
     check.typed(track, f"{path}.track", str, "a track name")
     _template(check, track, f"{path}.track")
     _storable_track(check, track, f"{path}.track")
+    if not pattern:
+        track = expand_topic(track, topic)
     type_name = node.get("type")
     if type_name is not None and not (isinstance(type_name, str) and _TYPE_NAME.match(type_name)):
         check.fail(f"{path}.type", "a message type such as sensor_msgs/msg/JointState",
@@ -230,14 +288,14 @@ def _template(check: _Checker, track: str, path: str) -> None:
         list(string.Formatter().parse(track))
     except ValueError as err:
         check.fail(path, f"a valid template ({err})", track)
-    if _placeholders(track, TEMPLATE_KEYS) is None:
-        check.fail(path, "placeholders among {" + "}, {".join(TEMPLATE_KEYS) + "}", track)
+    if _placeholders(track, _TRACK_KEYS) is None:
+        check.fail(path, "placeholders among {" + "}, {".join(_TRACK_KEYS) + "}", track)
 
 
 def _storable_track(check: _Checker, track: str, path: str) -> None:
     """Refuse a track name (a template: its fixed parts) the store cannot map to a directory."""
     try:
-        encode_topic(track.format(**{key: "x" for key in TEMPLATE_KEYS}))
+        encode_topic(track.format(**{key: "x" for key in _TRACK_KEYS}))
     except InvalidNameError as err:
         check.fail(path, f"a track name that can be stored ({err})", track)
 

@@ -10,13 +10,17 @@ from ml_dash_ros.video.camera import VideoSettings
 
 __all__ = ["STAMP_POLICIES", "VIDEO_CODECS", "X264_PRESETS", "BufferConfig",
            "ExperimentConfig", "QosConfig", "RecordConfig", "RecorderConfig", "TopicConfig",
-           "VideoSettings"]
+           "TopicPattern", "VideoSettings"]
 
 QOS_PRESETS = ("sensor_data", "reliable", "transient_local", "system_default")
 QOS_CHOICES = {"reliability": ("reliable", "best_effort"),
                "durability": ("volatile", "transient_local"),
                "history": ("keep_last", "keep_all")}
 TEMPLATE_KEYS = ("frame_id", "child_frame_id")      # placeholders of a track name
+TOPIC_KEY = "topic"             # the topic name without its leading '/', expanded at selection
+# Never picked by topic_regex / all_topics (a listed topic still is): the log, parameter
+# events and hidden topics (a name part starting with '_', such as actions' /_action/).
+DEFAULT_EXCLUDE = ("/rosout", "/parameter_events", r".*/_.*")
 PREFIX_KEYS = ("date", "time")                       # placeholders of experiment.prefix
 LATCHED_TOPICS = ("/tf_static",)
 TIME_JUMP_CHOICES = ("new_episode", "ignore")
@@ -60,6 +64,18 @@ class TopicConfig:
 
 
 @dataclass(frozen=True)
+class TopicPattern:
+    """A mapping entry for each discovered topic whose name matches ``regex`` (re.fullmatch).
+
+    ``template`` is the entry's settings; its ``track`` may hold ``{topic}``. With ``type``
+    set, only topics announcing that type match.
+    """
+
+    regex: str
+    template: TopicConfig
+
+
+@dataclass(frozen=True)
 class ExperimentConfig:
     """Where the recording goes."""
 
@@ -79,12 +95,17 @@ class BufferConfig:
 
 @dataclass(frozen=True)
 class RecorderConfig:
-    """Node timing (status publication, graph polling, in seconds) and stamp jumps back."""
+    """Node timing, stamp jumps back, topic selection and recording limits (None: no limit)."""
 
     status_period: float = 1.0
     discovery_period: float = 1.0
     on_time_jump: str = "new_episode"       # or "ignore": see ml_dash_ros.convert.passes
     time_jump_threshold: float = 1.0
+    all_topics: bool = False                # every discovered topic, as ros2 bag record -a
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE  # regexes no pattern / all_topics picks
+    max_episode_duration: Optional[float] = None    # seconds (recorder clock), then a new one
+    max_episode_size: Optional[int] = None          # bytes written, then a new episode
+    max_duration: Optional[float] = None            # seconds in all, then the node exits 0
 
 
 @dataclass(frozen=True)
@@ -94,5 +115,6 @@ class RecordConfig:
     source: str
     experiment: ExperimentConfig
     topics: tuple[TopicConfig, ...]
+    patterns: tuple[TopicPattern, ...] = ()
     buffer: BufferConfig = field(default_factory=BufferConfig)
     recorder: RecorderConfig = field(default_factory=RecorderConfig)
