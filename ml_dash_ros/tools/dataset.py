@@ -14,15 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
 
+import numpy as np
 import pyarrow as pa
 
-from ml_dash_ros.errors import CorruptFileError, NotFoundError
+from ml_dash_ros.errors import ColumnNotFoundError, CorruptFileError, NotFoundError
 from ml_dash_ros.tools import catalog
 from ml_dash_ros.tools.inventory import find_experiments, read_json, read_status
 from ml_dash_ros.tracks import Experiment
 from ml_dash_ros.tracks.api.align import align
 from ml_dash_ros.tracks.store.contract import PARAMS_FILE
 from ml_dash_ros.tracks.store.roots import resolve_dash_root
+from ml_dash_ros.video.aligned import IMAGE, with_frames
 
 EPISODE = "episode"              # the column naming each row's episode (its prefix)
 EPISODE_INDEX = "episode_index"  # its position in the dataset, 0, 1, ...
@@ -94,6 +96,25 @@ class Dataset:
                           tolerance=tolerance, **kwargs)
             tables.append(_tagged(table.replace_schema_metadata(None), episode.prefix, index))
         return pa.concat_tables(tables, promote_options="permissive")
+
+    def with_frames(self, table: pa.Table, track: str) -> pa.Table:
+        """Return a table of this dataset's ``align`` with ``{track}/image``, each row's
+        frame from its episode (``video.aligned.with_frames``)."""
+        if EPISODE_INDEX not in table.column_names:
+            raise ColumnNotFoundError(f"with_frames: the table has no column {EPISODE_INDEX!r}"
+                                      " (a table of Dataset.align has it)")
+        order = table.column(EPISODE_INDEX).to_numpy()
+        starts = [0, *(np.flatnonzero(order[1:] != order[:-1]) + 1), len(order)]
+        parts = [with_frames(table.slice(lo, hi - lo),
+                             self.episodes[int(order[lo])].experiment(self.dash_root), track)
+                 for lo, hi in zip(starts, starts[1:]) if hi > lo]
+        kinds = {str(part.schema.field(f"{track}/{IMAGE}").type) for part in parts} - {"null"}
+        if len(kinds) > 1:
+            raise ValueError(f"with_frames: the frames of {track!r} differ in shape or type "
+                             f"between episodes ({', '.join(sorted(kinds))})")
+        if not parts:
+            return with_frames(table, self.episodes[0].experiment(self.dash_root), track)
+        return pa.concat_tables(parts, promote_options="permissive")   # all-null parts
 
 
 def _tagged(table: pa.Table, prefix: str, index: int) -> pa.Table:

@@ -12,6 +12,7 @@ import pytest
 from ml_dash_ros import Experiment
 from ml_dash_ros.errors import ColumnNotFoundError, NotFoundError
 from ml_dash_ros.tools.align import align
+from ml_dash_ros.tools.dataset import Dataset
 from ml_dash_ros.video.aligned import with_frames
 from ml_dash_ros.video.frames import Frames
 from test.video.support import image, image_fields, record
@@ -86,3 +87,30 @@ def test_by_index_gives_the_frames_in_the_order_asked(exp):
     frames = Frames(exp, "cam").by_index([5, 2, 5])
     assert [f.image.tobytes() for f in frames] == [image("mono8", i).tobytes()
                                                    for i in (5, 2, 5)]
+
+
+@pytest.fixture(scope="module")
+def episodes(tmp_path_factory):
+    """Return a dash_root with cams/ep-1 and cams/ep-2: 4 frames each, seeds 10e + i."""
+    root = tmp_path_factory.mktemp("episodes")
+    for episode in (1, 2):
+        recording = Experiment(f"cams/ep-{episode}", dash_root=root).open()
+        record(recording, "cam", [(image_fields(image("mono8", 10 * episode + i), "mono8"),
+                                   1.0 + i / 10) for i in range(4)])
+        recording.close()
+    return root
+
+
+def test_a_dataset_table_gets_each_row_s_frame_from_its_own_episode(episodes):
+    dataset = Dataset("cams/ep-*", dash_root=episodes)
+    table = dataset.with_frames(dataset.align(["cam"], ticks="cam"), "cam")
+    images = table.column("cam/image").combine_chunks().to_numpy_ndarray()
+    seeds = [10 * e + i for e in (1, 2) for i in range(4)]
+    assert [a.tobytes() for a in images] == [image("mono8", s).tobytes() for s in seeds]
+
+
+def test_a_dataset_refuses_a_table_without_episodes(episodes):
+    dataset = Dataset("cams/ep-*", dash_root=episodes)
+    exp = Experiment("cams/ep-1", dash_root=episodes)
+    with pytest.raises(ColumnNotFoundError, match="no column 'episode_index'"):
+        dataset.with_frames(align(exp, ["cam"], ticks="cam"), "cam")
