@@ -103,3 +103,7 @@ class BufferFullError(StoreError):
 
 class FormatVersionError(StoreError):
     """A recording or segment was written in a newer format than this version reads."""
+
+
+class LeRobotExportError(MlDashRosError, ValueError):
+    """Episodes cannot be exported as a LeRobot dataset: names the episode, feature and fault."""

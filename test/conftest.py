@@ -13,6 +13,8 @@ os.environ.setdefault("RCUTILS_COLORIZED_OUTPUT", "0")
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: long soak tests; run by the benchmarks, not CI")
     config.addinivalue_line("markers", "ros: needs rclpy and a DDS graph")
+    config.addinivalue_line("markers", "lerobot: loads an export with the lerobot package "
+                                       "(skipped where it is not installed)")
 
 
 @pytest.fixture

@@ -1,12 +1,17 @@
-"""``export PREFIX --out DIR``: every track as a Parquet or CSV file."""
+"""``export PREFIX --out DIR``: every track as a Parquet or CSV file; ``export PATTERN --format
+lerobot --lerobot-config FILE --out DIR``: the episodes under PATTERN as a LeRobot v3 dataset."""
 
 from __future__ import annotations
 
 import argparse
 
 from ml_dash_ros.cli import output
+from ml_dash_ros.cli.episodes import parse_where
 from ml_dash_ros.errors import PartialExportError
 from ml_dash_ros.tools.export import EXPORT_FORMATS, export_experiment
+from ml_dash_ros.tools.lerobot import export_lerobot
+
+LEROBOT = "lerobot"
 
 
 def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
@@ -15,16 +20,27 @@ def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
         "export", parents=[common], help="write every track to files",
         description="Write each track to DIR/<track>.<format> (tf/tool0 -> DIR/tf/tool0.parquet)"
                     " and copy experiment.json, params.json and recorder.json.")
-    parser.add_argument("prefix", metavar="PREFIX")
+    parser.add_argument("prefix", metavar="PREFIX",
+                        help="the recording; with --format lerobot a pattern of episodes "
+                             "(fnmatch: 'alice/franka/pick-*')")
     parser.add_argument("--out", required=True, metavar="DIR", help="target directory")
-    parser.add_argument("--format", choices=EXPORT_FORMATS, default="parquet",
-                        help="file format (default parquet)")
+    parser.add_argument("--format", choices=(*EXPORT_FORMATS, LEROBOT), default="parquet",
+                        help="file format (default parquet); lerobot: a LeRobot v3 dataset")
     parser.add_argument("--tracks", metavar="A,B", help="only these tracks")
+    parser.add_argument("--lerobot-config", metavar="FILE.yaml",
+                        help="--format lerobot: fps, task and the tracks of each feature")
+    parser.add_argument("--where", action="append", default=[], metavar="KEY=VALUE",
+                        help="--format lerobot: keep episodes whose param KEY equals VALUE "
+                             "(repeatable; VALUE is JSON when it parses)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Export the tracks."""
+    """Export the tracks (or, with --format lerobot, the episodes)."""
+    if args.format == LEROBOT:
+        return _run_lerobot(args)
+    if args.lerobot_config or args.where:
+        raise ValueError("--lerobot-config and --where go with --format lerobot")
     try:
         files = export_experiment(args.prefix, args.out, dash_root=args.dash_root,
                                   fmt=args.format, tracks=output.split_list(args.tracks))
@@ -38,3 +54,17 @@ def run(args: argparse.Namespace) -> int:
 def _print_paths(paths: list) -> None:
     for path in paths:
         print(output.text(path))
+
+
+def _run_lerobot(args: argparse.Namespace) -> int:
+    if not args.lerobot_config:
+        raise ValueError("--format lerobot needs --lerobot-config FILE.yaml (fps, task, "
+                         "features)")
+    if args.tracks:
+        raise ValueError("--tracks does not go with --format lerobot; the features of "
+                         "--lerobot-config choose the tracks")
+    done = export_lerobot(args.prefix, args.out, config=args.lerobot_config,
+                          dash_root=args.dash_root, where=parse_where(args.where))
+    print(f"{output.text(done.path)}: {done.episodes} episodes, {done.frames} frames, "
+          f"{len(done.tasks)} tasks, {len(done.videos)} videos")
+    return 0
