@@ -1,4 +1,4 @@
-"""``info PREFIX``: per track columns and types, rows, range, rate, gaps, recorder counts."""
+"""``info PREFIX``: per track columns, types, rows, range, rate, gaps; cameras; recorder counts."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
         "info", parents=[common], help="describe one experiment",
         description="Show every track of an experiment: columns and types, rows, time range, "
-                    f"rate, gaps longer than {GAP_FACTOR:g}x the median period, and the "
+                    f"rate, gaps longer than {GAP_FACTOR:g}x the median period, the cameras "
+                    "(frames, fps, resolution, codec, video size, segments) and the "
                     "recorder's stored counts: received, written, dropped, lost before "
                     "the recorder, stamp gaps.")
     parser.add_argument("prefix", metavar="PREFIX")
@@ -43,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
     out.print(_columns_table(summary))
     if any(t.gaps for t in summary.tracks):
         out.print(_gaps_table(summary, args.gaps))
+    if summary.cameras:
+        out.print(_cameras_table(summary))
     if summary.recorder.get("topics"):
         out.print(_recorder_table(summary))
     return 0
@@ -95,6 +98,18 @@ def _gaps_table(summary: ExperimentSummary, limit: int):
                          output.stamp(gap.end), output.seconds(gap.duration))
         if len(t.gaps) > len(shown):
             grid.add_row("", f"... {len(t.gaps) - len(shown)} more", "", "")
+    return grid
+
+
+def _cameras_table(summary: ExperimentSummary):
+    grid = output.table("camera", "frames >", "fps >", "resolution", "encoding", "codec",
+                        "video size >", "segments >", "problem", title="cameras")
+    for cam in summary.cameras:
+        grid.add_row(output.text(cam.track), output.text_or_dash(cam.frames),
+                     output.rate(cam.fps), output.text(", ".join(cam.resolutions) or "-"),
+                     output.text(", ".join(cam.encodings) or "-"),
+                     output.text(", ".join(cam.codecs) or "-"), output.size(cam.video_bytes),
+                     str(cam.segments), output.text_or_dash(cam.error))
     return grid
 
 

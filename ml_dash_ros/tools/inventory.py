@@ -27,6 +27,7 @@ from ml_dash_ros.errors import CorruptFileError, MlDashRosError, NotFoundError
 from ml_dash_ros.tracks import Experiment
 from ml_dash_ros.tracks.store import layout, liveness, schema
 from ml_dash_ros.tools import catalog as store
+from ml_dash_ros.tools.cameras import summarize_cameras
 from ml_dash_ros.tracks.store.roots import resolve_dash_root
 from ml_dash_ros.tracks.store.contract import FILES_DIR, KINDS, QUARANTINE_DIR, RECORDER_FILE
 
@@ -99,6 +100,7 @@ class ExperimentSummary:
     recorder: dict = field(default_factory=dict)   # recorder.json ({} when absent)
     state: str = liveness.UNKNOWN                  # status, "interrupted" if the writer is gone
     problems: tuple = ()                           # "file: fault" of unreadable side files
+    cameras: tuple = ()                            # CameraSummary, ... (tools.cameras)
 
     @property
     def state_text(self) -> str:
@@ -121,7 +123,7 @@ class ExperimentSummary:
         return {"prefix": self.prefix, "path": str(self.path), "status": self.status,
                 "state": self.state, "size_bytes": self.size_bytes,
                 "tracks": [t.as_dict() for t in self.tracks], "recorder": self.recorder,
-                "problems": list(self.problems)}
+                "problems": list(self.problems), "cameras": [c.as_dict() for c in self.cameras]}
 
 
 def find_experiments(dash_root: Union[str, os.PathLike, None] = None) -> list:
@@ -155,7 +157,8 @@ def list_experiments(dash_root: Union[str, os.PathLike, None] = None) -> list:
         status, problems = read_status(exp.path)
         tracks = tuple(_summary_or_damage(exp, t) for t in names)
         out.append(ExperimentSummary(prefix, exp.path, status, tracks, {},
-                                     liveness.writer_state(exp.path, status), problems))
+                                     liveness.writer_state(exp.path, status), problems,
+                                     summarize_cameras(exp)))
     return out
 
 
@@ -171,9 +174,10 @@ def experiment_info(prefix: str, *, dash_root: Union[str, os.PathLike, None] = N
         store.require_track(exp, name)
     summaries = tuple(_summary_or_damage(exp, t, detail=True, topic=sources.get(t))
                       for t in names)
+    cameras = tuple(c for c in summarize_cameras(exp, detail=True) if c.track in names)
     return ExperimentSummary(prefix, exp.path, status, summaries, recorder,
                              liveness.writer_state(exp.path, status),
-                             problems + recorder_problems)
+                             problems + recorder_problems, cameras)
 
 
 def _summary_or_damage(exp: Experiment, track: str, **kwargs: Any) -> TrackSummary:

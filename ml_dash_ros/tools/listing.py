@@ -1,4 +1,4 @@
-"""The experiments table (``ml-dash-ros ls``, the demo session) and the damage lines under it."""
+"""The experiments table (``ml-dash-ros ls``, the demo session), its cameras and damage lines."""
 
 from __future__ import annotations
 
@@ -22,7 +22,22 @@ def print_experiments(experiments: list, out: Console | None = None) -> None:
                          end_section=i == len(exp.tracks) - 1)
     out = out or console()
     out.print(grid)
+    if any(exp.cameras for exp in experiments):
+        out.print(_cameras(experiments))
     print_damage(out, experiments)
+
+
+def _cameras(experiments: list):
+    """Return the table of every camera: frames, segments and video bytes."""
+    grid = table("experiment", "camera", "frames >", "segments >", "video size >",
+                 title="cameras (video under files/video)")
+    for exp in experiments:
+        for i, cam in enumerate(exp.cameras):
+            grid.add_row(text(exp.prefix) if i == 0 else "", text(cam.track),
+                         "unreadable" if cam.frames is None else str(cam.frames),
+                         str(cam.segments), size(cam.video_bytes),
+                         end_section=i == len(exp.cameras) - 1)
+    return grid
 
 
 def print_damage(out: Console, summaries: list) -> None:
