@@ -29,7 +29,10 @@ from results import write_section  # benchmarks/ is on sys.path when a script he
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ml_dash_ros.tracks.ingest import _generated as ingest  # noqa: E402
-from ml_dash_ros.tracks.ingest.buffer import array_spec  # noqa: E402
+try:
+    from ml_dash_ros.tracks.ingest.array_part import array_spec  # noqa: E402
+except ImportError:  # a tree from before the buffer's parts had their own modules
+    from ml_dash_ros.tracks.ingest.buffer import array_spec  # noqa: E402
 from ml_dash_ros.tracks.store import _generated as store  # noqa: E402
 
 JOINTS = [f"joint_{j}" for j in range(7)]

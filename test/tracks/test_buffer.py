@@ -7,7 +7,8 @@ import pytest
 from ml_dash_ros import Experiment
 from ml_dash_ros.errors import FieldTypeError, TimestampError
 from ml_dash_ros.tracks.store import layout, segments
-from ml_dash_ros.tracks.ingest.buffer import ArrayPart, ColumnPart
+from ml_dash_ros.tracks.ingest.array_part import ArrayPart
+from ml_dash_ros.tracks.ingest.column_part import ColumnPart
 
 from test.helpers import entries, robot
 

@@ -6,7 +6,7 @@ from array import array
 import pytest
 
 from ml_dash_ros.tracks.ingest import _generated as ingest_generated
-from ml_dash_ros.tracks.ingest.buffer import array_spec
+from ml_dash_ros.tracks.ingest.array_part import array_spec
 from ml_dash_ros.tracks.store import _generated as store_generated
 
 SEEDS = range(200)

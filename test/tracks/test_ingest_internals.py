@@ -9,8 +9,10 @@ import math
 
 import pytest
 
-from ml_dash_ros.tracks.ingest.buffer import (ArrayPart, ColumnPart, TopicBuffer, array_spec,
-                                              part_from_rows, part_from_tuples)
+from ml_dash_ros.tracks.ingest.array_part import (ArrayPart, array_spec, part_from_rows,
+                                                  part_from_tuples)
+from ml_dash_ros.tracks.ingest.buffer import TopicBuffer
+from ml_dash_ros.tracks.ingest.column_part import ColumnPart
 from ml_dash_ros.tracks.ingest.values import normalize_fields
 
 from test.helpers import robot

@@ -9,7 +9,7 @@ from typing import Any, Iterable, Iterator, Optional, Sequence, Union
 import pyarrow as pa
 
 from ml_dash_ros.errors import FieldTypeError, NotFoundError
-from ml_dash_ros.tracks.ingest.buffer import part_from_rows, part_from_tuples
+from ml_dash_ros.tracks.ingest.array_part import part_from_rows, part_from_tuples
 from ml_dash_ros.tracks.ingest.columns import batch_table, columns_table
 from ml_dash_ros.tracks.ingest.topic import TopicIngest
 from ml_dash_ros.tracks.ingest.values import MISSING, check_names, check_ts, normalize_fields
