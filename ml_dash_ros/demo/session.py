@@ -82,10 +82,14 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             _stop(robot, "demo_robot", robot_log)
     experiment = Experiment(args.prefix, dash_root=str(dash_root))
-    print_experiments([experiment_info(args.prefix, dash_root=dash_root)])
+    summary = experiment_info(args.prefix, dash_root=dash_root)
+    print_experiments([summary])
     print(f"\nrecorded into {experiment.path} (logs in {logs})")
     print(f"load it: Experiment({args.prefix!r}, dash_root={str(dash_root)!r})"
           ".tracks('robot').read(format='numpy')")
+    for camera in summary.cameras:
+        print(f"a frame of {camera.track} ({camera.frames} frames): ml_dash_ros.video.frames."
+              f"Frames(experiment, {camera.track!r}).at(ts).image")
     return 0
 
 
