@@ -267,6 +267,14 @@ def test_a_missing_camera_names_the_episode(root, tmp_path):
         export_lerobot("lab/arm/pick-*", tmp_path / "dataset", config=config, dash_root=root)
 
 
+def test_a_camera_feature_on_a_track_without_video_is_named(root, tmp_path):
+    config = parse_lerobot_config({**CONFIG, "features": {
+        "observation.images.front": {"camera": "robot"}}})
+    with pytest.raises(LeRobotExportError, match="episode 'lab/arm/pick-000': track 'robot' "
+                       "is not a camera recorded as video"):
+        export_lerobot("lab/arm/pick-*", tmp_path / "dataset", config=config, dash_root=root)
+
+
 def test_episodes_whose_shapes_disagree_are_named_and_nothing_is_left(root, tmp_path):
     target = tmp_path / "out" / "dataset"
     target.parent.mkdir()

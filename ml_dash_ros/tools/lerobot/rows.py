@@ -17,6 +17,7 @@ from ml_dash_ros.errors import LeRobotExportError
 from ml_dash_ros.tools import catalog
 from ml_dash_ros.tools.lerobot.config import LeRobotConfig, TrackFeature
 from ml_dash_ros.tracks.api.align import align
+from ml_dash_ros.video.frames import INDEX_COLUMNS as VIDEO_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,11 @@ def check_episode(exp: Any, config: LeRobotConfig) -> None:
     for feature in config.tracks:
         feature_columns(exp, feature)
     for camera in config.cameras:
-        catalog.require_track(exp, camera.camera)
+        missing = [c for c in VIDEO_COLUMNS if c not in catalog.track_schema(exp, camera.camera)]
+        if missing:
+            raise LeRobotExportError(
+                f"episode {exp.prefix!r}: track {camera.camera!r} is not a camera recorded as "
+                f"video (no column {', '.join(missing)}); feature {camera.key!r} needs one")
 
 
 def episode_rows(exp: Any, config: LeRobotConfig) -> EpisodeRows:
