@@ -5,7 +5,7 @@ import signal
 
 import numpy as np
 import pytest
-from sensor_msgs.msg import JointState
+from sensor_msgs.msg import Image, JointState
 
 from ml_dash_ros.demo import motion, stamp_image
 from ml_dash_ros.tools.inventory import find_experiments
@@ -107,3 +107,18 @@ def test_recorder_json_counts_every_frame_written(recording, topic):
 def test_colour_frames_carry_the_camera_info_frame_id(recording):
     frame_ids = recording.tracks("cam/color").read(format="numpy")["header.frame_id"]
     assert set(frame_ids) == {motion.CAMERA_FRAME_ID}
+
+
+def test_camera_false_publishes_no_image(tmp_path):
+    topics = {"/joint_states": JointState, "/camera/color/image_raw": Image,
+              "/camera/depth/image_raw": Image}
+    with Listener(topics) as listener:
+        robot = spawn("ml_dash_ros.ros.demo_robot", "--ros-args", "-p", "camera:=false",
+                      log_path=tmp_path / "robot.log")
+        try:
+            assert listener.wait_for("/joint_states", 1000, timeout=120), \
+                (tmp_path / "robot.log").read_text()
+        finally:
+            assert stop(robot) == 0
+        counts = [listener.count(topic) for topic in topics]
+    assert counts[1:] == [0, 0]
