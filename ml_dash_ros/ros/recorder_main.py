@@ -80,7 +80,10 @@ def spin(executor, node: Node, ok: Callable[[], bool] = rclpy.ok):
 
 
 def main(args: list[str] | None = None) -> int:
-    """Record until a signal; flush and close everything; exit 0 (2 on a bad configuration)."""
+    """Record until a signal or ``recorder.max_duration``; close everything; exit 0.
+
+    A bad configuration exits 2, a failure to close 1.
+    """
     from ml_dash_ros.ros.recorder_node import RecorderNode
 
     rclpy.init(args=args)
@@ -95,7 +98,7 @@ def main(args: list[str] | None = None) -> int:
         if node is not None:
             executor = make_executor()
             executor.add_node(node)
-            spin(executor, node)
+            spin(executor, node, lambda: rclpy.ok() and not node.finished)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     except MlDashRosError as err:

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import ParameterDescriptor
@@ -21,9 +21,11 @@ from std_srvs.srv import Trigger
 from ml_dash_ros.convert.topic_stats import TopicStats, recorder_json_text, write_recorder_json
 from ml_dash_ros.convert.types import import_message_class
 from ml_dash_ros.errors import MlDashRosError, StoreError
-from ml_dash_ros.mapping import RecordConfig, load_config
+from ml_dash_ros.mapping import RecordConfig, TopicConfig, load_config
+from ml_dash_ros.mapping.selection import TopicSelection
 from ml_dash_ros.ros import qos as qos_rules
 from ml_dash_ros.ros.episode_close import ClosingEpisode, earlier_runs
+from ml_dash_ros.ros.recording_limits import CHECK_PERIOD, RecordingLimits
 from ml_dash_ros.ros.status import diagnostics, log_line
 from ml_dash_ros.ros.topic_recorder import TopicRecorder
 from ml_dash_ros.tracks import Experiment
@@ -49,15 +51,13 @@ class RecorderNode(Node):
         self.dash_root = resolve_dash_root(dash_root, self.config.experiment.dash_root)
         self.episode = 0
         self.experiment: Experiment | None = None
-        self.recorders = {topic.topic: TopicRecorder(topic, self._append, self._now,
-                                                     latched=topic.latched)
-                          for topic in self.config.topics}
+        self.selection = TopicSelection(self.config)
+        self.recorders = {topic.topic: self._new_recorder(topic) for topic in self.config.topics}
+        self.limits = RecordingLimits(self.config.recorder)
+        self.finished = False       # a limit ended the recording: recorder_main stops spinning
         self.time_jumps: list[dict] = []      # stamps that jumped back, this run
         self._previous: ClosingEpisode | None = None
         self._closing: list[threading.Thread] = []
-        for recorder in self.recorders.values():
-            recorder.passes.threshold = self.config.recorder.time_jump_threshold
-            recorder.on_time_jump = self._on_time_jump
         self._skipped: dict[str, str] = {}
         # Errors the executor raised while dispatching (counted by recorder_main.spin).
         self.executor_errors = 0
@@ -66,7 +66,7 @@ class RecorderNode(Node):
         self._last_status = time.monotonic()
         try:
             self._start_episode()
-            self._diagnostics = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+            self._diagnostics = self.create_publisher(DiagnosticArray, DIAGNOSTICS, 10)
             services = {"flush": self._srv_flush, "pause": self._srv_pause,
                         "resume": self._srv_resume, "new_episode": self._srv_new_episode}
             for name, handler in services.items():
@@ -74,6 +74,8 @@ class RecorderNode(Node):
             self._discover()
             self.create_timer(self.config.recorder.discovery_period, self._discover)
             self.create_timer(self.config.recorder.status_period, self._publish_status)
+            if self.limits.active:
+                self.create_timer(CHECK_PERIOD, self._check_limits)
         except BaseException:
             # A SIGINT while starting (or a failure): close what was opened, counts written,
             # as a stop after start-up would; the caller only sees the exception.
@@ -173,6 +175,28 @@ class RecorderNode(Node):
             "keeps one recording)")
         return True
 
+    # -- limits (recorder.max_*) -------------------------------------------------------------
+    def _check_limits(self) -> None:
+        """Start a new episode, or end the recording, when a ``recorder.max_*`` limit is hit."""
+        if self.finished or self.experiment is None:
+            return
+        size = sum(builder.written_bytes for builder in self.experiment.tracks.builders())
+        limit = self.limits.reached(self._now(), self.experiment, size)
+        if limit == "max_duration":
+            self.finished = True
+            self.get_logger().info(f"recorder.max_duration ({self.limits.max_duration:g} s) "
+                                   "reached: closing the recording and exiting")
+        elif limit is not None:
+            self._roll_episode(limit)
+
+    def _roll_episode(self, reason: str) -> None:
+        """Start the next episode as ~/new_episode does; the old one closes in the background."""
+        self._close_previous()
+        previous = self._detach_episode()
+        self._start_episode()
+        self._closing.append(previous.close_in_background())
+        self.get_logger().info(f"recorder.{reason} reached: episode {self.episode} starts")
+
     def _close_previous(self, *, wait: bool = True) -> None:
         """Close the episode a time jump left open for stragglers (now, or once its grace ends)."""
         previous = self._previous
@@ -207,9 +231,21 @@ class RecorderNode(Node):
         return self.get_clock().now().nanoseconds * 1e-9
 
     # -- discovery ---------------------------------------------------------------------------
+    def _new_recorder(self, config: TopicConfig) -> TopicRecorder:
+        recorder = TopicRecorder(config, self._append, self._now, latched=config.latched)
+        recorder.passes.threshold = self.config.recorder.time_jump_threshold
+        recorder.on_time_jump = self._on_time_jump
+        return recorder
+
     def _discover(self) -> None:
-        """Subscribe to configured topics that have appeared since the last look."""
+        """Subscribe to mapped topics (listed, or picked by a regex) that have appeared."""
         graph = dict(self.get_topic_names_and_types())
+        if self.selection.open_ended:
+            for name, types in graph.items():
+                config = None if name in self.recorders else self.selection.select(name, types)
+                if config is not None:
+                    recorder = self.recorders[name] = self._new_recorder(config)
+                    recorder.video = self._cameras.sink(config.video)
         for name, recorder in self.recorders.items():
             if recorder.subscription is not None or name in self._skipped:
                 continue
@@ -232,9 +268,13 @@ class RecorderNode(Node):
             offered = [info.qos_profile for info in self.get_publishers_info_by_topic(topic)]
             profile, note = qos_rules.adapted_profile(offered, latched=recorder.latched)
         recorder.type_name, recorder.qos = type_name, qos_rules.describe(profile)
+        on_message = recorder.on_message
+        if topic == DIAGNOSTICS:     # never the recorder's own status (its name as frame_id)
+            on_message = _not_from(self.get_fully_qualified_name(), on_message)
         recorder.subscribe(
             lambda events: self.create_subscription(
-                msg_class, topic, _draining(recorder), profile, event_callbacks=events),
+                msg_class, topic, _draining(recorder, on_message), profile,
+                event_callbacks=events),
             incompatible_qos=lambda event: self._on_incompatible_qos(recorder, event))
         if note:
             self.get_logger().warning(f"{topic}: QoS {note}")
@@ -284,7 +324,9 @@ class RecorderNode(Node):
         rows = self.status_rows()
         self._last_status = time.monotonic()
         self._last_received = {topic: row["received"] for topic, row in rows.items()}
-        self._diagnostics.publish(diagnostics(self.get_clock().now().to_msg(), rows))
+        status = diagnostics(self.get_clock().now().to_msg(), rows)
+        status.header.frame_id = self.get_fully_qualified_name()
+        self._diagnostics.publish(status)
         failing = sorted({row["store_error"] for row in rows.values() if row.get("store_error")})
         if failing:     # names the path and errno; every topic's rows stay buffered
             self.get_logger().error(f"writing fails, rows kept in memory up to "
@@ -325,9 +367,18 @@ class RecorderNode(Node):
 
 # Messages taken per callback at most, so timers and services still get their turn.
 DRAIN_LIMIT = 1000
+DIAGNOSTICS = "/diagnostics"
 
 
-def _draining(recorder: TopicRecorder):
+def _not_from(source: str, on_message: Callable[[Any], None]) -> Callable[[Any], None]:
+    """Return ``on_message`` for diagnostics arrays not published by node ``source``."""
+    def callback(msg) -> None:
+        if msg.header.frame_id != source:
+            on_message(msg)
+    return callback
+
+
+def _draining(recorder: TopicRecorder, on_message: Callable[[Any], None]):
     """Return a callback that handles its message and then every message already queued.
 
     rclpy's executor takes one message per wait cycle, which caps a subscription near 5k msg/s
@@ -335,7 +386,6 @@ def _draining(recorder: TopicRecorder):
     handle's lock) removes that per-message overhead (benchmarks/RESULTS.md).
     """
     def callback(msg) -> None:
-        on_message = recorder.on_message
         on_message(msg)
         subscription = recorder.subscription
         handle, msg_type = subscription.handle, subscription.msg_type
