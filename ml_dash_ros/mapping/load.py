@@ -33,12 +33,12 @@ from ml_dash_ros.mapping.safe_yaml import cut, read_yaml, shown
 from ml_dash_ros.mapping.selection import compile_regex, expand_topic
 from ml_dash_ros.mapping.sizes import parse_size
 from ml_dash_ros.tracks.store.layout import encode_topic
-from ml_dash_ros.tracks.ingest.values import column_name_problem
+from ml_dash_ros.tracks.ingest.values import column_name_problem, normalize_fields
 
 
 _ROS_NAME = re.compile(r"^(/[A-Za-z_][A-Za-z0-9_]*)+$")
 _TYPE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*/msg/[A-Za-z][A-Za-z0-9_]*$")
-_SECTIONS = ("experiment", "buffer", "recorder", "topics")
+_SECTIONS = ("experiment", "buffer", "recorder", "topics", "params")
 _TOPIC_KEYS = ("topic", "track", "type", "qos", "stamp", "fields", "on_change", "video",
                "topic_regex")
 _RECORDER_KEYS = ("status_period", "discovery_period", "on_time_jump", "time_jump_threshold",
@@ -77,7 +77,8 @@ def parse_config(data: Any, source: str = "<dict>") -> RecordConfig:
     return RecordConfig(source=source, experiment=_experiment(check, data.get("experiment")),
                         topics=tuple(t for t in parsed if isinstance(t, TopicConfig)),
                         patterns=tuple(t for t in parsed if isinstance(t, TopicPattern)),
-                        buffer=_buffer(check, data.get("buffer")), recorder=recorder)
+                        buffer=_buffer(check, data.get("buffer")), recorder=recorder,
+                        params=_params(check, data.get("params")))
 
 
 class _Checker:
@@ -153,6 +154,17 @@ def _experiment(check: _Checker, node: Any) -> ExperimentConfig:
     if not dash_root.strip():
         check.fail("experiment.dash_root", "a non-empty directory path", dash_root)
     return ExperimentConfig(prefix=prefix, dash_root=os.path.expanduser(dash_root))
+
+
+def _params(check: _Checker, node: Any) -> dict:
+    """Return the episodes' params: names to values ``exp.params.set`` stores (flattened)."""
+    if node is None:
+        return {}
+    check.typed(node, "params", dict, "a mapping of names to values")
+    try:
+        return normalize_fields("params", dict(node))
+    except (ConfigError, ValueError, TypeError) as err:
+        raise check.error(f"params: {err}".replace("track 'params': ", "")) from err
 
 
 def _buffer(check: _Checker, node: Any) -> BufferConfig:

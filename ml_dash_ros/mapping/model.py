@@ -118,3 +118,5 @@ class RecordConfig:
     patterns: tuple[TopicPattern, ...] = ()
     buffer: BufferConfig = field(default_factory=BufferConfig)
     recorder: RecorderConfig = field(default_factory=RecorderConfig)
+    # copied into every episode's params (``exp.params``), flattened to dotted keys
+    params: dict = field(default_factory=dict)
