@@ -17,6 +17,7 @@ from typing import Any, Optional
 import numpy as np
 import pyarrow as pa
 
+from ml_dash_ros.tracks.ingest.column_build import build_column
 from ml_dash_ros.tracks.store import schema
 from ml_dash_ros.tracks.ingest._generated import make_fill, make_fill_rows
 from ml_dash_ros.tracks.ingest.values import TextList, is_text_list, texts_ok
@@ -141,7 +142,7 @@ class ArrayPart:
         for name, col, want, code in zip(self.names or (), self.cols, self.wants, self.codes):
             meta = None
             if not code:
-                arr, is_json = schema.build_column(col)
+                arr, is_json = build_column(col)
                 meta = schema.JSON_META if is_json else None
             elif type(want) is int:
                 arr = _list_column(np.frombuffer(col, dtype=_DTYPES[code]), n, want)

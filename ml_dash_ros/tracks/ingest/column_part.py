@@ -12,6 +12,7 @@ from typing import Optional
 import numpy as np
 import pyarrow as pa
 
+from ml_dash_ros.tracks.ingest.column_build import build_column
 from ml_dash_ros.tracks.store import schema
 
 _INF = float("inf")
@@ -75,7 +76,7 @@ class ColumnPart:
         for name, col in self.cols.items():
             if len(col) < n:
                 col = col + [None] * (n - len(col))
-            arr, is_json = schema.build_column(col)
+            arr, is_json = build_column(col)
             arrays.append(arr)
             fields.append(pa.field(name, arr.type,
                                    metadata=schema.JSON_META if is_json else None))

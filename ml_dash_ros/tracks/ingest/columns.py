@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from ml_dash_ros.errors import FieldTypeError, FieldValueError, TimestampError
 from ml_dash_ros.tracks.ingest.values import check_names, normalize_fields, numpy_storable
+from ml_dash_ros.tracks.ingest.column_build import build_column, table_from_ts_rows
 from ml_dash_ros.tracks.store import schema
 
 TS = schema.TS
@@ -42,8 +43,8 @@ def _column_array(topic: str, name: str, values: Any) -> pa.Array:
             raise FieldValueError(f"track {topic!r}: column {name!r} cannot be stored: "
                                   f"{str(err)[:200]}") from err
     else:
-        arr, is_json = schema.build_column([normalize_fields(topic, {name: v})[name]
-                                           for v in values])
+        arr, is_json = build_column([normalize_fields(topic, {name: v})[name]
+                                     for v in values])
         if is_json:
             raise FieldTypeError(f"track {topic!r}: column {name!r} mixes types; append rows "
                                  "as dicts to store it as JSON text")
@@ -91,7 +92,7 @@ def batch_table(rows: list) -> Optional[pa.Table]:
         return None
     if not _PLAIN_TYPES.issuperset(set(map(type, chain.from_iterable(map(dict.values, rows))))):
         return None     # numpy scalars and others: the checked path decides, as append does
-    table = schema.table_from_ts_rows(rows)
+    table = table_from_ts_rows(rows)
     if table is None:
         return None
     ts = table.column(0)
