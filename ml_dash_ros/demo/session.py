@@ -17,6 +17,7 @@ from pathlib import Path
 from ml_dash_ros.tools.inventory import experiment_info
 from ml_dash_ros.tools.listing import print_experiments
 from ml_dash_ros.tracks import Experiment
+from ml_dash_ros.tracks.store.contract import episode_prefix
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ, ROS_DOMAIN_ID=str(random.randint(120, 220)),
                ROS_AUTOMATIC_DISCOVERY_RANGE="LOCALHOST")
     print(f"demo: ROS_DOMAIN_ID={env['ROS_DOMAIN_ID']}, recording {args.seconds:g} s "
-          f"into {dash_root / args.prefix}")
+          f"into {dash_root / episode_prefix(args.prefix, 1)}")
     robot_log, recorder_log = logs / "demo_robot.log", logs / "recorder.log"
     robot = _start("ml_dash_ros.ros.demo_robot", {}, env, robot_log)
     recorder = _start("ml_dash_ros.ros.recorder_main",
@@ -81,11 +82,12 @@ def main(argv: list[str] | None = None) -> int:
             _stop(recorder, "recorder", recorder_log)
         finally:
             _stop(robot, "demo_robot", robot_log)
-    experiment = Experiment(args.prefix, dash_root=str(dash_root))
-    summary = experiment_info(args.prefix, dash_root=dash_root)
+    prefix = episode_prefix(args.prefix, 1)      # the recorder's first episode
+    experiment = Experiment(prefix, dash_root=str(dash_root))
+    summary = experiment_info(prefix, dash_root=dash_root)
     print_experiments([summary])
     print(f"\nrecorded into {experiment.path} (logs in {logs})")
-    print(f"load it: Experiment({args.prefix!r}, dash_root={str(dash_root)!r})"
+    print(f"load it: Experiment({prefix!r}, dash_root={str(dash_root)!r})"
           ".tracks('robot').read(format='numpy')")
     for camera in summary.cameras:
         print(f"a frame of {camera.track} ({camera.frames} frames): ml_dash_ros.video.frames."

@@ -18,6 +18,7 @@ from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
 from std_srvs.srv import Trigger
 
+from ml_dash_ros.convert.episodes import EventLog, episode_prefix
 from ml_dash_ros.convert.topic_stats import TopicStats, recorder_json_text, write_recorder_json
 from ml_dash_ros.convert.types import import_message_class
 from ml_dash_ros.errors import MlDashRosError, StoreError
@@ -25,6 +26,7 @@ from ml_dash_ros.mapping import RecordConfig, TopicConfig, load_config
 from ml_dash_ros.mapping.selection import TopicSelection
 from ml_dash_ros.ros import qos as qos_rules
 from ml_dash_ros.ros.episode_close import ClosingEpisode, earlier_runs
+from ml_dash_ros.ros.episode_meta import EpisodeMetadata
 from ml_dash_ros.ros.recording_limits import CHECK_PERIOD, RecordingLimits
 from ml_dash_ros.ros.status import diagnostics, log_line
 from ml_dash_ros.ros.topic_recorder import TopicRecorder
@@ -57,6 +59,8 @@ class RecorderNode(Node):
         self.finished = False       # a limit ended the recording: recorder_main stops spinning
         self.time_jumps: list[dict] = []      # stamps that jumped back, this run
         self._previous: ClosingEpisode | None = None
+        self._events: EventLog | None = None
+        self.metadata = EpisodeMetadata(self, self.config.params, self._store_metadata)
         self._closing: list[threading.Thread] = []
         self._skipped: dict[str, str] = {}
         # Errors the executor raised while dispatching (counted by recorder_main.spin).
@@ -93,10 +97,10 @@ class RecorderNode(Node):
     # -- episodes ----------------------------------------------------------------------------
     @property
     def prefix(self) -> str:
-        """Return the prefix of the current episode (the first episode uses the base prefix)."""
-        return self.base_prefix if self.episode <= 1 else f"{self.base_prefix}-{self.episode:03d}"
+        """Return the prefix of the current episode: ``PREFIX-001``, ``PREFIX-002``, ..."""
+        return episode_prefix(self.base_prefix, max(self.episode, 1))
 
-    def _start_episode(self) -> None:
+    def _start_episode(self, reason: str = "node") -> None:
         self.episode += 1
         root = Path(self.dash_root).expanduser()
         if self.episode > 1 and not self.resume:   # never merge into an earlier run's episode
@@ -110,6 +114,10 @@ class RecorderNode(Node):
                                      max_buffer_rows=buffer.max_buffer_rows,
                                      when_full=buffer.when_full or "drop").open()
         self._reserve = SpaceReserve(self.experiment.path)
+        self._events = EventLog(self.experiment)
+        if self.metadata.params():
+            self.experiment.params.set(**self.metadata.params())
+        self._event("start", reason if not self.resume else f"{reason}, continued")
         self._started = time.time()
         self._tracks = self.experiment.tracks
         self._cameras = Cameras(self.experiment.files("video").directory)
@@ -127,15 +135,31 @@ class RecorderNode(Node):
         self._closing = []
         if self.experiment is None:
             return
-        episode = self._detach_episode()
+        episode = self._detach_episode(status)
         episode.close(status, error)
 
-    def _detach_episode(self) -> "ClosingEpisode":
+    def _detach_episode(self, ending: str) -> "ClosingEpisode":
         """Take the current experiment out of the message path, with what its stats need."""
+        self._event("end", ending)
+        self._events = None
         experiment, self.experiment = self.experiment, None
         self._cameras.close()       # the frames queued for the encoders, the open segments
         return ClosingEpisode(experiment, self._lock, self._stats_header(), time.monotonic(),
                               self.status_rows(experiment), self._write_stats, self._reserve)
+
+    def _event(self, event: str, detail: object = "") -> None:
+        """Record ``event`` in the current episode's ``_events`` track at the node clock."""
+        if self._events is not None:
+            try:
+                now = self._now()
+            except Exception:  # noqa: BLE001 - after a stop signal the context may be gone
+                now = time.time()
+            self._events.add(event, now, detail)
+
+    def _store_metadata(self, changes: dict) -> None:
+        """Write changed ``episode.*`` parameters into the current episode's params."""
+        self.experiment.params.set(**changes)
+        self._event("metadata", changes)
 
     def _stats_header(self) -> dict:
         return {"node": self.get_fully_qualified_name(), "config": self.config.source,
@@ -153,6 +177,7 @@ class RecorderNode(Node):
                 "at": time.time()}
         self.time_jumps.append(jump)
         now = time.monotonic()
+        self._event("time_jump", {key: jump[key] for key in ("topic", "from", "to")})
         if self.config.recorder.on_time_jump == "ignore":
             self.get_logger().warning(
                 f"{jump['topic']}: stamps jumped back from {jump['from']:.9g} to {ts:.9g}; "
@@ -162,8 +187,9 @@ class RecorderNode(Node):
                 other.passes.new_pass(now)
             return False
         self._close_previous()
-        previous = self._detach_episode()
-        self._start_episode()
+        previous = self._detach_episode("time_jump")
+        self.metadata.next_episode()
+        self._start_episode("time_jump")
         self._previous = previous
         for other in self.recorders.values():
             other.passes.new_pass(now)
@@ -192,8 +218,9 @@ class RecorderNode(Node):
     def _roll_episode(self, reason: str) -> None:
         """Start the next episode as ~/new_episode does; the old one closes in the background."""
         self._close_previous()
-        previous = self._detach_episode()
-        self._start_episode()
+        previous = self._detach_episode(reason)
+        self.metadata.next_episode()
+        self._start_episode(reason)
         self._closing.append(previous.close_in_background())
         self.get_logger().info(f"recorder.{reason} reached: episode {self.episode} starts")
 
@@ -353,14 +380,17 @@ class RecorderNode(Node):
     def _set_paused(self, paused: bool, response):
         for recorder in self.recorders.values():
             recorder.paused = paused
+        self._event("pause" if paused else "resume")
         response.success = True
         response.message = f"{'paused' if paused else 'recording'} {self.prefix}"
         self.get_logger().info(response.message)
         return response
 
     def _srv_new_episode(self, request, response):
+        self._event("new_episode")
         self.close_episode()
-        self._start_episode()
+        self.metadata.next_episode()
+        self._start_episode("new_episode")
         response.success, response.message = True, self.prefix
         return response
 

@@ -39,6 +39,7 @@ from typing import Any, Callable, Optional, Union
 
 import pyarrow as pa
 
+from ml_dash_ros.convert.episodes import EventLog, episode_prefix, free_episode
 from ml_dash_ros.convert.passes import PREVIOUS, RESET, StampPasses
 from ml_dash_ros.convert.pipeline import TopicPipeline
 from ml_dash_ros.convert.topic_stats import TopicStats, write_recorder_json
@@ -135,11 +136,15 @@ def import_bag(path: Union[str, os.PathLike], config: Union[RecordConfig, str, o
                prefix: Optional[str] = None, *,
                dash_root: Union[str, os.PathLike, None] = None,
                progress: Optional[Progress] = None) -> ImportReport:
-    """Import a rosbag2 bag into a new experiment through the mapping; return the counts."""
+    """Import a rosbag2 bag into new episodes ``PREFIX-001``, ... through the mapping.
+
+    Return the counts (``ImportReport.episodes`` lists every episode written).
+    """
     if not isinstance(config, RecordConfig):
         config = load_config(config)
     bag = Path(path).expanduser()
-    prefix = prefix or config.experiment.prefix
+    base = prefix or config.experiment.prefix
+    prefix = episode_prefix(base, 1)
     dash_root = Path(resolve_dash_root(dash_root, config.experiment.dash_root)).expanduser()
     target = _experiment(prefix, dash_root, config, messages=0)
     if store.is_experiment_dir(target.path):
@@ -147,7 +152,7 @@ def import_bag(path: Union[str, os.PathLike], config: Union[RecordConfig, str, o
                                    "creates new ones: choose another prefix")
     with open_bag(bag) as reader:
         target = _experiment(prefix, dash_root, config, messages=message_count(reader))
-        return _Import(bag, reader, config, target, progress).run()
+        return _Import(bag, reader, config, target, progress, base=base).run()
 
 
 def _experiment(prefix: str, dash_root: Path, config: RecordConfig, messages: int) -> Experiment:
@@ -167,8 +172,8 @@ class _Import:
     """One import run: plan the connections, stream the messages, write the counts."""
 
     def __init__(self, bag: Path, reader: Any, config: RecordConfig, exp: Experiment,
-                 progress: Optional[Progress]) -> None:
-        self.bag, self.reader, self.config = bag, reader, config
+                 progress: Optional[Progress], *, base: str) -> None:
+        self.bag, self.reader, self.config, self.base = bag, reader, config, base
         self.progress = progress
         self.messages = 0
         self.topics = {t.topic: TopicImport() for t in config.topics}
@@ -198,6 +203,7 @@ class _Import:
         total = sum(c.msgcount for c in wanted)
         clock = time.perf_counter()
         self.exp.open()
+        self._opened(self.reader.start_time * 1e-9, "bag")
         try:
             with gc_paused():  # millions of small acyclic objects: collection passes cost 6 %
                 self._stream(wanted, typestore, total)
@@ -211,6 +217,13 @@ class _Import:
                 self._finish(time.perf_counter() - clock, "failed", one_line(err))
             raise
         return self._finish(time.perf_counter() - clock, "completed", None)
+
+    def _opened(self, ts: float, reason: str) -> None:
+        """Give the episode just opened the mapping's params and its start event."""
+        if self.config.params:
+            self.exp.params.set(**self.config.params)
+        self.events = EventLog(self.exp)
+        self.events.add("start", ts, reason)
 
     def _plan(self, connections: list, problems: dict) -> list:
         """Return the connections to read; note skipped types and unmapped topics."""
@@ -300,19 +313,23 @@ class _Import:
         for passes in self.passes.values():
             passes.new_pass(log_time)
         self.passes[topic].classify(ts, log_time)     # the new pass's first stamp
+        self.events.add("time_jump", log_time, {key: self.jumps[-1][key]
+                                                for key in ("topic", "from", "to")})
         if not split:
             return
+        self.events.add("end", log_time, "time_jump")
         self._drain()
         self._close_cameras()
         self.exp.tracks.flush()
         if self.previous is not None:
             self.previous.close()
         self.previous = _Closed(self.exp, self._doc(0.0), self._rows())
-        prefix = _next_prefix(self.exp.dash_root, self.episodes[0], len(self.episodes))
+        prefix = _next_prefix(self.exp.dash_root, self.base, len(self.episodes))
         self.episodes.append(prefix)
         exp = _experiment(prefix, self.exp.dash_root, self.config, messages=0)
         exp.open()
         self._begin_episode(exp)
+        self._opened(log_time, "time_jump")
 
     def _entries_for(self, conn: Any) -> Callable:
         """Return the topic's ``entries``: images as video frames unless ``video: false``."""
@@ -425,6 +442,7 @@ class _Import:
         try:
             if self.previous is not None:
                 self.previous.close()
+            self.events.add("end", self.reader.end_time * 1e-9, status)
             self.exp.close(status=status, error=error)
         finally:
             rows = self._rows()
@@ -502,11 +520,8 @@ def _header_stamp(msg: Any) -> Optional[float]:
     return seconds or None
 
 
-def _next_prefix(dash_root: Path, first: str, taken: int) -> str:
-    """Return the next free episode prefix after ``first`` (``first-002``, ``first-003``...)."""
-    number = taken + 1
-    while True:
-        prefix = f"{first}-{number:03d}"
-        if not store.is_experiment_dir(Experiment(prefix, dash_root=dash_root).path):
-            return prefix
-        number += 1
+def _next_prefix(dash_root: Path, base: str, taken: int) -> str:
+    """Return the next free episode prefix of ``base`` after the ``taken`` first ones."""
+    return episode_prefix(base, free_episode(
+        base, taken + 1,
+        lambda prefix: store.is_experiment_dir(Experiment(prefix, dash_root=dash_root).path)))

@@ -45,7 +45,7 @@ def busy_recording(tmp_path_factory):
         for hog in hogs:
             hog.kill()
             hog.wait()
-    return Experiment("test/run", dash_root=str(tmp / "dash")), log.read_text()
+    return Experiment("test/run-001", dash_root=str(tmp / "dash")), log.read_text()
 
 
 @pytest.mark.parametrize("track", sorted(PERIODS))

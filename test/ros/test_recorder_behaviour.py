@@ -10,6 +10,7 @@ from diagnostic_msgs.msg import DiagnosticArray
 from sensor_msgs.msg import JointState
 
 from ml_dash_ros.tracks import Experiment
+from ml_dash_ros.tracks.store.contract import episode_prefix
 from test.ros.support import (Listener, call_trigger, start_publisher, start_recorder,
                               stop, wait_for_log, write_config)
 
@@ -33,7 +34,8 @@ class Session:
         assert stop(self.proc, sig) == 0, self.log.read_text()
 
     def experiment(self, prefix: str | None = None) -> Experiment:
-        return Experiment(prefix or self.prefix, dash_root=str(self.tmp / "dash"))
+        return Experiment(prefix or episode_prefix(self.prefix, 1),
+                          dash_root=str(self.tmp / "dash"))
 
     def stats(self, prefix: str | None = None) -> dict:
         path = self.experiment(prefix).path / "recorder.json"

@@ -48,7 +48,7 @@ def recording(tmp_path_factory):
         assert [p.wait(timeout=120) for p in pubs] == [0, 0, 0, 0]
     finally:
         assert stop(recorder) == 0, log.read_text()
-    return Experiment("test/run", dash_root=str(tmp / "dash"))
+    return Experiment("test/run-001", dash_root=str(tmp / "dash"))
 
 
 def test_depth_frames_read_back_exactly_at_their_stamps(recording):
@@ -107,7 +107,7 @@ def test_kill_9_of_the_recorder_leaves_every_closed_segment_decodable(tmp_path):
     try:
         assert wait_for_log(log, "recording episode 1"), log.read_text()
         publisher = run_python([PUBLISHER, "/cam/kill", "rgb8", "100000", "--rate", "64"])
-        directory = tmp_path / "dash/test/run/files/video/cam"
+        directory = tmp_path / "dash/test/run-001/files/video/cam"
         deadline = time.monotonic() + 60
         while len(_closed(directory)) < 3 and time.monotonic() < deadline:
             time.sleep(0.05)

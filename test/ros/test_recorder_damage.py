@@ -11,7 +11,8 @@ from ml_dash_ros.tracks.store import layout
 from test.ros.support import (start_publisher, start_recorder, stop, wait_for_log,
                               write_config)
 
-PREFIX = "test/run"
+BASE = "test/run"
+PREFIX = "test/run-001"      # the recorder's first episode of BASE
 
 
 def segments(root, track):
@@ -29,7 +30,7 @@ def recorded(tmp_path_factory):
     (damaged,) = segments(root, "a")
     damaged.write_bytes(damaged.read_bytes()[:100])
     config = write_config(tmp_path / "map.yaml", "  - {topic: /test/a, track: a}\n"
-                          "  - {topic: /test/b, track: b}\n", prefix=PREFIX, dash_root=root)
+                          "  - {topic: /test/b, track: b}\n", prefix=BASE, dash_root=root)
     log = tmp_path / "recorder.log"
     recorder = start_recorder(config, log, "continue_recording:=true")
     publishers = [start_publisher("joint_states", "--topic", t) for t in ("/test/a", "/test/b")]

@@ -35,7 +35,7 @@ def recording(tmp_path_factory):
         assert stop(recorder, signal.SIGINT) == 0, (tmp / "recorder.log").read_text()
     finally:
         stop(robot)
-    return Experiment("test/run", dash_root=str(tmp / "dash"))
+    return Experiment("test/run-001", dash_root=str(tmp / "dash"))
 
 
 def _stats(experiment):

@@ -59,5 +59,5 @@ def test_recorder_without_events_executor_records_every_message(tmp_path):
         assert publish_odometry("/fallback/odom") == 0
     finally:
         assert stop(recorder) == 0, log.read_text()
-    rows = Experiment("test/run", dash_root=str(tmp_path / "dash")).tracks("odom").read()
+    rows = Experiment("test/run-001", dash_root=str(tmp_path / "dash")).tracks("odom").read()
     assert rows["count"] == COUNT

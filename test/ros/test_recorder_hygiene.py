@@ -40,28 +40,28 @@ def test_a_second_recorder_on_a_live_prefix_is_refused(tmp_path):
         second, second_log = _start(tmp_path, "second")
         assert _exit_code(second, second_log) == 2, second_log.read_text()
         assert "being written by another writer" in second_log.read_text()
-        status = json.loads((tmp_path / "dash/test/run/experiment.json").read_text())
+        status = json.loads((tmp_path / "dash/test/run-001/experiment.json").read_text())
         assert status["status"] == "running"
     finally:
         assert stop(first, signal.SIGINT) == 0, first_log.read_text()
-    status = json.loads((tmp_path / "dash/test/run/experiment.json").read_text())
+    status = json.loads((tmp_path / "dash/test/run-001/experiment.json").read_text())
     assert (status["status"], status["pid"]) == ("completed", first.pid)
 
 
 def test_a_finished_recording_is_refused_and_left_as_it_was(tmp_path):
     _run_once(tmp_path, "first")
-    before = (tmp_path / "dash/test/run/experiment.json").read_bytes()
+    before = (tmp_path / "dash/test/run-001/experiment.json").read_bytes()
     proc, log = _start(tmp_path, "again")
     assert _exit_code(proc, log) == 2, log.read_text()
     assert "already holds a recording" in log.read_text()
     assert "continue_recording:=true" in log.read_text()
-    assert (tmp_path / "dash/test/run/experiment.json").read_bytes() == before
+    assert (tmp_path / "dash/test/run-001/experiment.json").read_bytes() == before
 
 
 def test_continuing_a_recording_keeps_the_counts_of_every_run(tmp_path):
     _run_once(tmp_path, "first")
     _run_once(tmp_path, "second", "continue_recording:=true")
-    stats = json.loads((tmp_path / "dash/test/run/recorder.json").read_text())
+    stats = json.loads((tmp_path / "dash/test/run-001/recorder.json").read_text())
     assert len(stats["runs"]) == 2
     assert stats["runs"][0]["started"] < stats["runs"][1]["started"]
 
@@ -70,4 +70,4 @@ def test_a_numeric_prefix_parameter_is_text(tmp_path):
     proc, log = _start(tmp_path, "numeric", "prefix:=20261125")
     assert wait_for_log(log, "recording episode 1"), log.read_text()
     assert stop(proc, signal.SIGINT) == 0, log.read_text()
-    assert (tmp_path / "dash/20261125/experiment.json").is_file()
+    assert (tmp_path / "dash/20261125-001/experiment.json").is_file()

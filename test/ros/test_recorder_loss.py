@@ -24,7 +24,8 @@ FLOOD_TOPIC = "/test/flood"
 PERIOD = 0.01
 SENT = 300
 HOLE = range(150, 160)          # stamps never published: one gap of 10 messages
-PREFIX = "test/loss"
+BASE = "test/loss"
+PREFIX = "test/loss-001"     # the recorder's first episode of BASE
 
 
 class Publisher:
@@ -76,7 +77,7 @@ def _wait_status(listener: Listener, topic: str, check, timeout: float = 60.0):
 
 def _start(tmp, topics: str):
     log = tmp / "recorder.log"
-    config = write_config(tmp / "map.yaml", topics, prefix=PREFIX, dash_root=tmp / "dash")
+    config = write_config(tmp / "map.yaml", topics, prefix=BASE, dash_root=tmp / "dash")
     proc = start_recorder(config, log)
     assert wait_for_log(log, "recording episode 1", timeout=60), log.read_text()
     return proc, log

@@ -36,7 +36,7 @@ def recording(tmp_path_factory):
         assert publish_odometry("/odom", tmp / "pub.log") == 0, (tmp / "pub.log").read_text()
     finally:
         assert stop(recorder) == 0, log.read_text()
-    return Experiment("test/run", dash_root=str(tmp / "dash")), log
+    return Experiment("test/run-001", dash_root=str(tmp / "dash")), log
 
 
 def test_odometry_topic_is_subscribed_with_its_type(recording):

@@ -67,7 +67,7 @@ def test_each_episode_stores_its_own_counts(episodes):
     assert second["/joint_states"]["paused"] == 0
 
 
-@pytest.mark.parametrize("prefix", ["test/run", "test/run-002"])
+@pytest.mark.parametrize("prefix", ["test/run-001", "test/run-002"])
 def test_tf_static_is_written_into_every_episode(episodes, prefix):
     session, _ = episodes
     mount = session.experiment(prefix).tracks("tf_static/camera_link").read()["entries"]

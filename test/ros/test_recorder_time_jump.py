@@ -4,6 +4,7 @@ import json
 import signal
 
 import numpy as np
+import pytest
 
 from ml_dash_ros.tracks import Experiment
 from test.ros.support import (run_python, start_recorder, stop, wait_for_log,
@@ -33,7 +34,7 @@ def _rows(tmp_path, prefix):
 
 def test_a_reset_starts_a_new_episode_and_keeps_each_pass_whole(tmp_path):
     log = _record(tmp_path)
-    first, second = _rows(tmp_path, "sim/run"), _rows(tmp_path, "sim/run-002")
+    first, second = _rows(tmp_path, "sim/run-001"), _rows(tmp_path, "sim/run-002")
     assert np.array_equal(first["position.j"], np.arange(COUNT, dtype=float))
     assert np.array_equal(second["position.j"], -np.arange(COUNT, dtype=float) - 1)
     assert "stamps jumped back from 101.49 to 100" in log.read_text()
@@ -49,5 +50,23 @@ def test_the_reset_is_reported_in_recorder_json(tmp_path):
 def test_ignore_keeps_one_episode_and_says_so(tmp_path):
     log = _record(tmp_path, extra="recorder: {on_time_jump: ignore}\n")
     assert not (tmp_path / "dash/sim/run-002").exists()
-    assert len(_rows(tmp_path, "sim/run")["_ts"]) == COUNT
+    assert len(_rows(tmp_path, "sim/run-001")["_ts"]) == COUNT
     assert "recording on into the same episode" in log.read_text()
+
+
+def _events(tmp_path, prefix):
+    entries = Experiment(prefix, dash_root=tmp_path / "dash").tracks("_events").read()["entries"]
+    return [(entry["event"], entry["detail"]) for entry in entries]
+
+
+@pytest.mark.parametrize("prefix, expected", [
+    ("sim/run-001", [("start", "node"), ("time_jump", {"topic": "/sim/joints", "from": 101.49,
+                                                       "to": 100.0}), ("end", "time_jump")]),
+    ("sim/run-002", [("start", "time_jump"), ("end", "completed")]),
+])
+def test_the_reset_ends_one_episode_and_starts_the_next_in_their_events(
+        tmp_path, prefix, expected):
+    _record(tmp_path)
+    events = [(event, json.loads(detail) if event == "time_jump" else detail)
+              for event, detail in _events(tmp_path, prefix)]
+    assert events == expected

@@ -14,6 +14,7 @@ import pytest
 from ml_dash_ros import Experiment
 from ml_dash_ros.mapping import load_config
 from ml_dash_ros.ros.topic_recorder import TopicRecorder
+from ml_dash_ros.tracks.store.contract import EVENTS_TRACK
 from ml_dash_ros.tools.bag_import import BagError, RecordingExistsError, import_bag
 
 from test.tools import bags
@@ -59,13 +60,15 @@ def tracks_of(world, prefix):
     exp = Experiment(prefix, dash_root=world["root"] / "dash")
     out = {}
     for info in exp.tracks.list():
+        if info["topic"] == EVENTS_TRACK:     # the import's own record, not a topic's track
+            continue
         table = exp.tracks(info["topic"]).read(format="arrow")
         out[info["topic"]] = (str(table.schema), json.dumps(table.to_pylist()))
     return out
 
 
 def read(world, storage, track):
-    exp = Experiment(f"import/{storage}", dash_root=world["root"] / "dash")
+    exp = Experiment(f"import/{storage}-001", dash_root=world["root"] / "dash")
     return exp.tracks(track).read(format="json")["entries"]
 
 
@@ -73,7 +76,7 @@ def read(world, storage, track):
 def test_import_writes_the_tracks_the_live_recorder_writes(world, storage):
     live = tracks_of(world, "live/reference")
     assert len(live) == 8
-    assert tracks_of(world, f"import/{storage}") == live
+    assert tracks_of(world, f"import/{storage}-001") == live
 
 
 @pytest.mark.parametrize("storage", STORAGES)
@@ -234,7 +237,7 @@ def test_prefix_and_dash_root_default_to_the_mapping(world, tmp_path):
     mapping.write_text(f"experiment: {{prefix: from/mapping, dash_root: {tmp_path / 'd'}}}\n"
                        "topics:\n  - {topic: /imu/data, track: imu}\n")
     report = import_bag(world["root"] / "bag-mcap", mapping)
-    assert report.path == tmp_path / "d" / "from" / "mapping"
+    assert report.path == tmp_path / "d" / "from" / "mapping-001"
 
 
 def test_progress_reports_done_and_total(world, tmp_path):

@@ -60,7 +60,7 @@ def imported(tmp_path_factory):
     mapping = tmp / "map.yaml"
     mapping.write_text(MAPPING.format(dash_root=tmp / "dash"))
     report = import_bag(bag, mapping)
-    return Experiment("bag/cams", dash_root=tmp / "dash"), jpegs, report
+    return Experiment("bag/cams-001", dash_root=tmp / "dash"), jpegs, report
 
 
 def test_depth_frames_from_a_bag_read_back_exactly(imported):

@@ -123,7 +123,7 @@ def test_import_records_a_bag_through_the_mapping(tmp_path):
     proc = run_cli("import", bag, "--config", mapping, "--prefix", "cli/import")
     assert proc.returncode == 0, proc.stderr
     assert "imported 85 messages" in proc.stdout
-    assert Experiment("cli/import", dash_root=tmp_path / "dash").tracks.list()
+    assert Experiment("cli/import-001", dash_root=tmp_path / "dash").tracks.list()
 
 
 def test_import_shows_a_progress_bar_on_stderr(tmp_path):

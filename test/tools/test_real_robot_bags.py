@@ -67,7 +67,7 @@ def exp(tmp_path_factory):
     mapping.write_text(MAPPING.format(dash_root=root / "dash"))
     bag = bags.write_bag(root / "bag", "mcap", messages=robot_messages())
     import_bag(bag, load_config(mapping))
-    return Experiment("real/robot", dash_root=root / "dash")
+    return Experiment("real/robot-001", dash_root=root / "dash")
 
 
 def test_zero_stamped_static_transforms_are_kept_at_zero(exp):

@@ -40,6 +40,14 @@ QUARANTINE_DIR = "quarantine"
 FILES_DIR = "files"
 WRITER_LOCK = ".writer.lock"
 SPACE_RESERVE = ".space-reserve"
+EVENTS_TRACK = "_events"        # per episode: start, pause, resume, ..., end
+
+
+def episode_prefix(base: str, number: int) -> str:
+    """Return the prefix of episode ``number`` (from 1) of the recording ``base``."""
+    if number < 1:
+        raise ValueError(f"episode numbers start at 1, got {number}")
+    return f"{base}-{number:03d}"
 
 
 def os_fault(err: OSError) -> str:
