@@ -6,9 +6,13 @@ import argparse
 
 from ml_dash_ros.cli import output
 from ml_dash_ros.tools.inventory import GAP_FACTOR, ExperimentSummary, experiment_info
+from ml_dash_ros.tracks import Experiment
+from ml_dash_ros.tracks.store.contract import EVENTS_TRACK
+from ml_dash_ros.tracks.store.roots import resolve_dash_root
 
 _COUNTERS = ("received", "entries", "written", "dropped", "lost", "stamp_gaps",
              "stamp_gap_missing")
+EVENTS_SHOWN = 50
 _QUIET = {"type", "qos", "qos_incompatible", "subscribed", "paused", "buffered", "rate",
           "tracks", "append_errors", *_COUNTERS}
 
@@ -48,6 +52,9 @@ def run(args: argparse.Namespace) -> int:
         out.print(_cameras_table(summary))
     if summary.recorder.get("topics"):
         out.print(_recorder_table(summary))
+    if any(t.track == EVENTS_TRACK and not t.error for t in summary.tracks):
+        out.print(_events_table(Experiment(summary.prefix,
+                                           dash_root=resolve_dash_root(args.dash_root))))
     return 0
 
 
@@ -110,6 +117,18 @@ def _cameras_table(summary: ExperimentSummary):
                      output.text(", ".join(cam.encodings) or "-"),
                      output.text(", ".join(cam.codecs) or "-"), output.size(cam.video_bytes),
                      str(cam.segments), output.text_or_dash(cam.error))
+    return grid
+
+
+def _events_table(exp: Experiment):
+    """List the episode's events (``exp.tracks("_events").read()``), the first EVENTS_SHOWN."""
+    entries = exp.tracks(EVENTS_TRACK).read()["entries"]
+    grid = output.table("_ts >", "event", "detail", title="events")
+    for entry in entries[:EVENTS_SHOWN]:
+        grid.add_row(output.stamp(entry["_ts"]), output.text_or_dash(entry.get("event")),
+                     output.text_or_dash(entry.get("detail")))
+    if len(entries) > EVENTS_SHOWN:
+        grid.add_row("", f"... {len(entries) - EVENTS_SHOWN} more", "")
     return grid
 
 
