@@ -111,10 +111,10 @@ def live(seconds: float, work: Path) -> dict:
     pub.wait()
     recorder.send_signal(signal.SIGINT)
     recorder.wait(timeout=120)
-    stats = json.loads((work / "dash/bench/cam/recorder.json").read_text())
+    stats = json.loads((work / "dash/bench/cam-001/recorder.json").read_text())
     row = stats["topics"]["/bench/image"]
-    video = sum(p.stat().st_size for p in (work / "dash/bench/cam/files/video").rglob("*.mkv"))
-    tracks = sum(p.stat().st_size for p in (work / "dash/bench/cam/tracks").rglob("*")
+    video = sum(p.stat().st_size for p in (work / "dash/bench/cam-001/files/video").rglob("*.mkv"))
+    tracks = sum(p.stat().st_size for p in (work / "dash/bench/cam-001/tracks").rglob("*")
                  if p.is_file())
     return {"published": done["published"], "recorded": row["video_frames"],
             "refused": row["video_refused"], "errors": row["video_errors"],

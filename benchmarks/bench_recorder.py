@@ -75,7 +75,7 @@ def run_once(mode: str, rate: int, seconds: float, work: Path, domain: int) -> d
     if mode == "bare":
         row["received"] = json.loads(out.strip().splitlines()[-1])["received"]
     else:
-        stats = json.loads((work / "dash/bench" / f"r{rate}" / "recorder.json").read_text())
+        stats = json.loads((work / "dash/bench" / f"r{rate}-001" / "recorder.json").read_text())
         row["received"] = stats["topics"]["/bench/joint_states"]["written"]
     return row
 
