@@ -1,5 +1,6 @@
 """Test-wide settings: a private ROS domain per run, and the `slow` marker."""
 
+import contextlib
 import os
 
 import pytest
@@ -20,10 +21,16 @@ def pytest_configure(config):
 @pytest.fixture
 def small_disk(tmp_path):
     """Return a directory on a real 4 MiB tmpfs (a disk that can fill up); unmounted after."""
+    with mounted_small_disk(tmp_path / "disk") as mount:
+        yield mount
+
+
+@contextlib.contextmanager
+def mounted_small_disk(mount, size: str = "4m"):
+    """Mount a real tmpfs of ``size`` on the new directory ``mount``; skip where not root."""
     import subprocess
-    mount = tmp_path / "disk"
     mount.mkdir()
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)],
                             capture_output=True, text=True)
     if result.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here (needs root): {result.stderr.strip()}")
