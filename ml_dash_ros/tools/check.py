@@ -19,13 +19,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ml_dash_ros.errors import CorruptFileError, MlDashRosError, PrefixBusyError
-from ml_dash_ros.tools.inventory import (QUARANTINE_DIR, RECORDER_FILE, read_json,
-                                         read_recorder, read_status)
+from ml_dash_ros.tools.side_files import read_json, read_recorder, read_status
 from ml_dash_ros.tools import catalog
 from ml_dash_ros.tracks.store import layout, liveness, reader
 from ml_dash_ros.tracks.store.segment_file import rewrite_segment
 from ml_dash_ros.tracks.store.writer_lock import WriterLock
-from ml_dash_ros.tracks.store.contract import KINDS, PARAMS_FILE
+from ml_dash_ros.tracks.store.contract import KINDS, PARAMS_FILE, QUARANTINE_DIR, RECORDER_FILE
 
 
 @dataclass(frozen=True)

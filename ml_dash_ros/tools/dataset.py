@@ -19,7 +19,8 @@ import pyarrow as pa
 
 from ml_dash_ros.errors import ColumnNotFoundError, CorruptFileError, NotFoundError
 from ml_dash_ros.tools import catalog
-from ml_dash_ros.tools.inventory import find_experiments, read_json, read_status
+from ml_dash_ros.tools.inventory import find_experiments
+from ml_dash_ros.tools.side_files import read_json, read_status
 from ml_dash_ros.tracks import Experiment
 from ml_dash_ros.tracks.api.align import align
 from ml_dash_ros.tracks.store.contract import PARAMS_FILE

@@ -14,7 +14,6 @@ a line to ``problems``, and every other experiment and track is summarized as us
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,13 +22,14 @@ from typing import Any, Optional, Sequence, Union
 import numpy as np
 import pyarrow as pa
 
-from ml_dash_ros.errors import CorruptFileError, MlDashRosError, NotFoundError
+from ml_dash_ros.errors import MlDashRosError, NotFoundError
 from ml_dash_ros.tracks import Experiment
 from ml_dash_ros.tracks.store import layout, liveness, schema
 from ml_dash_ros.tools import catalog as store
 from ml_dash_ros.tools.cameras import summarize_cameras
+from ml_dash_ros.tools.side_files import read_recorder, read_status
 from ml_dash_ros.tracks.store.roots import resolve_dash_root
-from ml_dash_ros.tracks.store.contract import FILES_DIR, KINDS, QUARANTINE_DIR, RECORDER_FILE
+from ml_dash_ros.tracks.store.contract import FILES_DIR, KINDS, QUARANTINE_DIR
 
 GAP_FACTOR = 3.0
 _SKIP_DIRS = frozenset((*KINDS, QUARANTINE_DIR, FILES_DIR))
@@ -226,74 +226,6 @@ def track_sources(recorder: dict) -> dict:
         for track in row.get("tracks") or ():
             out.setdefault(track, topic)
     return out
-
-
-def read_json(path: Path) -> dict:
-    """Return a JSON side file (experiment.json, recorder.json) as a dict; {} if absent.
-
-    Raises CorruptFileError naming the file when it is not UTF-8 JSON holding an object.
-    """
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return {}
-    except OSError as err:
-        raise CorruptFileError(path, f"cannot read: {err.strerror or err}") from err
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as err:
-        raise CorruptFileError(path, f"not UTF-8 text (byte {err.start})") from err
-    except (ValueError, RecursionError) as err:
-        raise CorruptFileError(path, f"not valid JSON ({err})") from err
-    if not isinstance(data, dict):
-        raise CorruptFileError(path, f"expected a JSON object, got {_json_type(data)}")
-    return data
-
-
-def read_status(prefix_dir: Path) -> tuple:
-    """Return (experiment.json as a dict, problems); wrong-typed keys become problems."""
-    path = prefix_dir / store.STATUS_FILE
-    try:
-        doc = read_json(path)
-    except CorruptFileError as err:
-        return {}, (str(err),)
-    problems = tuple(f"{path}: {key}: expected a string, got {_json_type(doc[key])}"
-                     for key in ("status", "error", "started_at", "ended_at", "host")
-                     if doc.get(key) is not None and not isinstance(doc[key], str))
-    return doc, problems
-
-
-def read_recorder(prefix_dir: Path) -> tuple:
-    """Return (recorder.json with only well-formed topic rows, problems naming the rest)."""
-    path = prefix_dir / RECORDER_FILE
-    try:
-        doc = read_json(path)
-    except CorruptFileError as err:
-        return {}, (str(err),)
-    topics = doc.get("topics")
-    if topics is None:
-        return doc, ()
-    if not isinstance(topics, dict):
-        return {**doc, "topics": {}}, (
-            f"{path}: topics: expected an object, got {_json_type(topics)}",)
-    clean, problems = {}, []
-    for topic, row in topics.items():
-        tracks = row.get("tracks") if isinstance(row, dict) else None
-        if not isinstance(row, dict):
-            problems.append(f"{path}: topics[{topic!r}]: expected an object, got "
-                            f"{_json_type(row)}")
-        elif tracks is not None and not (isinstance(tracks, list) and
-                                         all(isinstance(t, str) for t in tracks)):
-            problems.append(f"{path}: topics[{topic!r}].tracks: expected a list of names")
-        else:
-            clean[topic] = row
-    return {**doc, "topics": clean}, tuple(problems)
-
-
-def _json_type(value: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
-             int: "a number", float: "a number", type(None): "null"}
-    return names.get(type(value), type(value).__name__)
 
 
 def type_name(kind: Any) -> str:
