@@ -154,7 +154,11 @@ class RecorderNode(Node):
                 now = self._now()
             except Exception:  # noqa: BLE001 - after a stop signal the context may be gone
                 now = time.time()
-            self._events.add(event, now, detail)
+            try:
+                self._events.add(event, now, detail)
+            except MlDashRosError as err:   # a full buffer or disk: the episode still closes
+                print(f"recorder: event {event!r} not recorded in {self.prefix}: {err}",
+                      file=sys.stderr, flush=True)
 
     def _store_metadata(self, changes: dict) -> None:
         """Write changed ``episode.*`` parameters into the current episode's params."""

@@ -442,8 +442,10 @@ class _Import:
         try:
             if self.previous is not None:
                 self.previous.close()
-            self.events.add("end", self.reader.end_time * 1e-9, status)
-            self.exp.close(status=status, error=error)
+            try:
+                self.events.add("end", self.reader.end_time * 1e-9, status)
+            finally:    # a store fault refusing the event still closes the episode
+                self.exp.close(status=status, error=error)
         finally:
             rows = self._rows()
             doc = self._doc(seconds)

@@ -26,7 +26,7 @@ def recorded(tmp_path_factory):
         assert stop(recorder, signal.SIGINT) == 0, log.read_text()
     finally:
         stop(robot)
-    doc = json.loads((tmp / "dash" / "test" / "run" / "recorder.json").read_text())
+    doc = json.loads((tmp / "dash" / "test" / "run-001" / "recorder.json").read_text())
     return doc, log.read_text()
 
 

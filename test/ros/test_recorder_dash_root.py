@@ -14,4 +14,4 @@ def test_mapping_without_dash_root_records_under_the_environment_root(tmp_path, 
         assert wait_for_log(log, "recording episode 1", timeout=60), log.read_text()
     finally:
         assert stop(recorder) == 0, log.read_text()
-    assert (tmp_path / "env-root" / "lab" / "env" / "experiment.json").is_file()
+    assert (tmp_path / "env-root" / "lab" / "env-001" / "experiment.json").is_file()

@@ -49,9 +49,9 @@ def test_a_full_disk_is_an_error_and_the_recorder_keeps_answering(tmp_path, smal
             stop(publisher)
             code = stop(recorder, signal.SIGINT, timeout=30)
     assert code == 1, log.read_text()
-    status = json.loads((small_disk / "full/run/experiment.json").read_text())
+    status = json.loads((small_disk / "full/run-001/experiment.json").read_text())
     assert status["status"] == "incomplete"
-    stats = json.loads((small_disk / "full/run/recorder.json").read_text())
+    stats = json.loads((small_disk / "full/run-001/recorder.json").read_text())
     row = stats["topics"][TOPIC]
     assert row["buffer_full"] > 0
     assert row["dropped"] >= row["buffer_full"]
