@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ml_dash_ros.video.camera import CameraSink, is_image
+from ml_dash_ros.video.cameras import CameraSink, is_image
 
 Entries = Callable[[Any, float], list]
 
