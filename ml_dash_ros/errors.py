@@ -107,3 +107,7 @@ class FormatVersionError(StoreError):
 
 class LeRobotExportError(MlDashRosError, ValueError):
     """Episodes cannot be exported as a LeRobot dataset: names the episode, feature and fault."""
+
+
+class RemoteError(StoreError):
+    """The object store behind an ``s3://`` dash_root refused a request or cannot be reached."""

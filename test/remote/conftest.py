@@ -1,0 +1,48 @@
+"""A real S3 server on 127.0.0.1 (moto's server mode) and a fresh bucket per test."""
+
+import itertools
+import logging
+
+import pytest
+
+_names = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """Start one moto S3 server for the session; yield its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)   # one log line per request
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_env(s3_server, monkeypatch):
+    """Point the AWS environment at the test server; return its endpoint."""
+    monkeypatch.setenv("ML_DASH_S3_ENDPOINT", s3_server)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    for name in ("AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "ML_DASH_ROOT"):
+        monkeypatch.delenv(name, raising=False)
+    return s3_server
+
+
+@pytest.fixture
+def bucket(s3_env):
+    """Create a fresh bucket on the test server; return its name."""
+    import boto3
+    name = f"bucket-{next(_names)}"
+    boto3.client("s3", endpoint_url=s3_env).create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def refuse_unknown_keys(monkeypatch):
+    """Make the test server check credentials (it accepts any by default)."""
+    from moto import settings
+    monkeypatch.setattr(settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
