@@ -1,5 +1,6 @@
 """A camera recorded as video segments and read back as arrays (no ROS: converted fields)."""
 
+import av
 import numpy as np
 import pytest
 
@@ -127,6 +128,17 @@ def test_any_frame_of_a_long_h264_segment_reads_back_alone(exp):
     errors = [np.abs(frames.at(10.0 + i / 32).image.astype(int) - images[i]).mean()
               for i in (39, 0, 17, 31, 15, 16)]
     assert max(errors) < 4.0
+
+
+def test_a_frame_read_alone_is_the_frame_a_full_decode_gives(exp):
+    record(exp, "cam", [(image_fields(smooth(i), "rgb8"), 10.0 + i / 32) for i in range(40)],
+           VideoSettings(segment_seconds=60))
+    with av.open(str(exp.path / "files/video/cam/seg-000001.mkv")) as container:
+        decoded = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    frames = Frames(exp, "cam")
+    alone = {i: frames.at(10.0 + i / 32).image for i in (39, 0, 17, 31, 15, 16, 29)}
+    assert {i: a.tobytes() for i, a in alone.items()} == {i: decoded[i].tobytes()
+                                                          for i in alone}
 
 
 def test_any_compressed_frame_of_a_segment_reads_back_alone(exp):
