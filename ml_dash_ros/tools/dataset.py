@@ -75,15 +75,19 @@ class Dataset:
     def read(self, track: str, columns: Optional[Sequence[str]] = None) -> pa.Table:
         """Return one track of every episode as one table: ``episode``, ``episode_index``,
         then the track's columns (types unified across episodes)."""
-        tables = []
-        for index, episode in enumerate(self.episodes):
-            exp = episode.experiment(self.dash_root)
-            if track not in episode.tracks:
-                raise NotFoundError(f"episode {episode.prefix!r} has no track {track!r} "
-                                    f"(tracks: {', '.join(sorted(episode.tracks)) or 'none'})")
-            table = exp.tracks(track).read(columns=columns, format="arrow")
-            tables.append(_tagged(table, episode.prefix, index))
+        tables = [self.read_episode(index, track, columns) for index in range(len(self))]
         return pa.concat_tables(tables, promote_options="permissive")
+
+    def read_episode(self, index: int, track: str,
+                     columns: Optional[Sequence[str]] = None) -> pa.Table:
+        """Return one track of the episode at ``index``, tagged like ``read``."""
+        episode = self.episodes[index]
+        if track not in episode.tracks:
+            raise NotFoundError(f"episode {episode.prefix!r} has no track {track!r} "
+                                f"(tracks: {', '.join(sorted(episode.tracks)) or 'none'})")
+        table = episode.experiment(self.dash_root).tracks(track).read(columns=columns,
+                                                                       format="arrow")
+        return _tagged(table, episode.prefix, index)
 
     def align(self, tracks: Sequence[str], hz: Optional[float] = None, method: str = "asof",
               tolerance: Optional[float] = None, **kwargs: Any) -> pa.Table:
@@ -91,12 +95,18 @@ class Dataset:
 
         The ticks are ``hz`` a second, or each episode's stamps of the track ``ticks=``.
         """
-        tables = []
-        for index, episode in enumerate(self.episodes):
-            table = align(episode.experiment(self.dash_root), tracks, hz, method=method,
-                          tolerance=tolerance, **kwargs)
-            tables.append(_tagged(table.replace_schema_metadata(None), episode.prefix, index))
+        tables = [self.align_episode(index, tracks, hz, method, tolerance, **kwargs)
+                  for index in range(len(self))]
         return pa.concat_tables(tables, promote_options="permissive")
+
+    def align_episode(self, index: int, tracks: Sequence[str], hz: Optional[float] = None,
+                      method: str = "asof", tolerance: Optional[float] = None,
+                      **kwargs: Any) -> pa.Table:
+        """Align the episode at ``index``, tagged like ``align``."""
+        episode = self.episodes[index]
+        table = align(episode.experiment(self.dash_root), tracks, hz, method=method,
+                      tolerance=tolerance, **kwargs)
+        return _tagged(table.replace_schema_metadata(None), episode.prefix, index)
 
     def with_frames(self, table: pa.Table, track: str) -> pa.Table:
         """Return a table of this dataset's ``align`` with ``{track}/image``, each row's
