@@ -46,3 +46,21 @@ def refuse_unknown_keys(monkeypatch):
     """Make the test server check credentials (it accepts any by default)."""
     from moto import settings
     monkeypatch.setattr(settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
+
+
+@pytest.fixture(autouse=True)
+def staging(tmp_path, monkeypatch):
+    """Stage s3:// recordings under tmp_path; forget the mounts after the test."""
+    from ml_dash_ros.tracks.store.s3_storage import detach_all
+    monkeypatch.setenv("ML_DASH_STAGING", str(tmp_path / "staging"))
+    yield tmp_path / "staging"
+    detach_all()
+
+
+def upload(local_dir, bucket, key):
+    """Copy a local directory to s3://bucket/key as it is (what a finished upload leaves)."""
+    import pyarrow.fs as pafs
+    from ml_dash_ros.tracks.store import remote
+    pafs.copy_files(str(local_dir), f"{bucket}/{key}",
+                    source_filesystem=pafs.LocalFileSystem(),
+                    destination_filesystem=remote.filesystem())

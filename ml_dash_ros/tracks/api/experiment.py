@@ -23,7 +23,7 @@ from ml_dash_ros.tracks.store import layout, liveness
 from ml_dash_ros.tracks.store.contract import (FILES_DIR, FORMAT_VERSION, METRICS_DIR,
                                                STATUS_FILE, TRACKS_DIR, check_format,
                                                write_json)
-from ml_dash_ros.tracks.store.roots import resolve_dash_root
+from ml_dash_ros.tracks.store.roots import local_root, resolve_dash_root
 
 _log = logging.getLogger(__name__)
 _open_experiments: "weakref.WeakSet[Experiment]" = weakref.WeakSet()
@@ -84,7 +84,7 @@ class Experiment:
         """Describe an experiment; nothing touches the disk until it is opened."""
         prefix = prefix if prefix is not None else os.environ.get("DASH_PREFIX")
         self.prefix: str = prefix  # type: ignore[assignment]
-        self.dash_root = Path(resolve_dash_root(dash_root)).expanduser().absolute()
+        self.dash_root = local_root(resolve_dash_root(dash_root))
         self.path: Path = layout.prefix_dir(self.dash_root, prefix)  # validates the prefix
         self._settings = BufferSettings.resolve(flush_interval, batch_size, max_buffer_rows,
                                                 block_timeout, when_full)

@@ -100,17 +100,13 @@ def topic_dir(kind_dir: Path, topic: str) -> Path:
 def list_topics(kind_dir: Path) -> dict:
     """Return topic -> directory for every topic directory present."""
     found = {}
-    try:
-        entries = list(os.scandir(kind_dir))
-    except FileNotFoundError:
-        return found
-    for entry in entries:
-        if entry.name.startswith(TOPIC_DIR_PREFIX) and entry.is_dir():
+    for name in storage_of(kind_dir).list_dirs(kind_dir):
+        if name.startswith(TOPIC_DIR_PREFIX):
             try:
-                topic = decode_topic(entry.name[len(TOPIC_DIR_PREFIX):])
+                topic = decode_topic(name[len(TOPIC_DIR_PREFIX):])
             except UnicodeDecodeError:
                 continue
-            found[topic] = Path(entry.path)
+            found[topic] = Path(kind_dir) / name
     return dict(sorted(found.items()))
 
 

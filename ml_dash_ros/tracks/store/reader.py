@@ -107,7 +107,7 @@ def resolve_columns(kinds: dict, columns: Optional[Sequence[str]],
 
 def require_topic(directory: Path) -> None:
     """Raise TrackNotFoundError, listing the stored topics, when a topic directory is absent."""
-    if directory.is_dir():
+    if storage_of(directory).is_dir(directory):
         return
     kind_dir = directory.parent
     known = ", ".join(repr(t) for t in layout.list_topics(kind_dir)) or "none"

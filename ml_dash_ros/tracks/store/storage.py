@@ -33,6 +33,12 @@ class SegmentStorage(Protocol):
     def list(self, directory: Path) -> list[str]:
         """Return the names in a topic directory ([] when it does not exist)."""
 
+    def list_dirs(self, directory: Path) -> list[str]:
+        """Return the names of the sub-directories of ``directory`` (topic directories)."""
+
+    def is_dir(self, directory: Path) -> bool:
+        """Return True when ``directory`` exists."""
+
     def version(self, path: Path) -> tuple:
         """Return what changes when a file is replaced (for footer caches)."""
 
@@ -82,6 +88,17 @@ class LocalDisk:
             return os.listdir(directory)
         except FileNotFoundError:
             return []
+
+    def list_dirs(self, directory: Path) -> list[str]:
+        """Return the sub-directory names of ``directory`` ([] when it does not exist)."""
+        try:
+            return [e.name for e in os.scandir(directory) if e.is_dir()]
+        except FileNotFoundError:
+            return []
+
+    def is_dir(self, directory: Path) -> bool:
+        """Return True when ``directory`` is a directory."""
+        return os.path.isdir(directory)
 
     def version(self, path: Path) -> tuple:
         """Return (size, mtime, inode): a replaced file never keeps all three."""
