@@ -27,7 +27,8 @@ HERE = Path(__file__).resolve().parent
 
 # Each probe: a name and the code a child runs (in the tree's benchmarks/ folder); it prints
 # one JSON object of figures (seconds or bytes).
-TRACKS = "import bench_tracks as b, json; print(json.dumps(b.WORKERS[{w!r}]('ours', {root!r}, {n})))"
+TRACKS = ("import bench_tracks as b, json; "
+          "print(json.dumps(b.WORKERS[{w!r}]('ours', {root!r}, {n})))")
 TOOLS_IMPORT = """
 import bench_tools as b, json
 from pathlib import Path
