@@ -64,3 +64,51 @@ def upload(local_dir, bucket, key):
     pafs.copy_files(str(local_dir), f"{bucket}/{key}",
                     source_filesystem=pafs.LocalFileSystem(),
                     destination_filesystem=remote.filesystem())
+
+
+@pytest.fixture
+def own_server(monkeypatch):
+    """A moto server of this test's own (to stop and restart); yield it, env pointed at it."""
+    from moto.server import ThreadedMotoServer
+
+    class Server:
+        def __init__(self):
+            self.port = 0
+            self.server = None
+
+        def start(self):
+            self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port,
+                                             verbose=False)
+            self.server.start()
+            self.port = self.server.get_host_and_port()[1]
+            return f"http://127.0.0.1:{self.port}"
+
+        def stop(self):
+            self.server.stop()
+
+    server = Server()
+    url = server.start()
+    monkeypatch.setenv("ML_DASH_S3_ENDPOINT", url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    yield server
+    server.stop()
+
+
+def objects(bucket, key=""):
+    """Return {key: size} of the objects below s3://bucket/key."""
+    import pyarrow.fs as pafs
+    from ml_dash_ros.tracks.store import remote
+    infos = remote.filesystem().get_file_info(
+        pafs.FileSelector(f"{bucket}/{key}".rstrip("/"), recursive=True, allow_not_found=True))
+    return {i.path[len(bucket) + 1:]: i.size for i in infos if i.type == pafs.FileType.File}
+
+
+def new_bucket(name="bkt"):
+    """Create a bucket on the server the environment points at."""
+    import os
+
+    import boto3
+    boto3.client("s3", endpoint_url=os.environ["ML_DASH_S3_ENDPOINT"]).create_bucket(Bucket=name)
+    return name

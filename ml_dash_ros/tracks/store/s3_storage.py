@@ -100,21 +100,27 @@ class S3Storage:
 
     def version(self, path: Path) -> tuple:
         """Return the local file's version, else the object's (size, mtime)."""
-        if os.path.exists(path):
+        try:
             return LOCAL_DISK.version(path)
+        except FileNotFoundError:     # uploaded (or removed meanwhile): the object's
+            pass
         info = self._info(path)
         return (info.size, info.mtime_ns, "s3")
 
     def size(self, path: Path) -> int:
         """Return the size of the local copy, else of the object."""
-        if os.path.exists(path):
+        try:
             return LOCAL_DISK.size(path)
+        except FileNotFoundError:
+            pass
         return self._info(path).size
 
     def open(self, path: Path, *, mapped: bool = True) -> pa.NativeFile:
         """Open the local copy, else the object for ranged reads (counted in fetch_stats)."""
-        if os.path.exists(path):
+        try:
             return LOCAL_DISK.open(path, mapped=mapped)
+        except FileNotFoundError:
+            pass
         info = self._info(path)
         source = self._remote(lambda: self.fs.open_input_file(info.path), path)
         return pa.PythonFile(_Counted(source), mode="r")
