@@ -1,6 +1,7 @@
 """One 640x480 rgb8 camera at 30 Hz: recorder CPU, bytes per frame, random access to a frame.
 
 python benchmarks/bench_cameras.py [--seconds 30] [--minutes 10]
+python benchmarks/bench_cameras.py --two-cameras [--seconds 60] [--demo-camera] [--print-only]
 
 1. Live: a publisher process sends --seconds of 640x480 rgb8 frames at 30 Hz (a textured scene
    panning, with sensor noise) to the recorder node (default video settings: H.264 crf 23
@@ -11,7 +12,8 @@ python benchmarks/bench_cameras.py [--seconds 30] [--minutes 10]
    false``, the Track API's default zstd) for comparison.
 3. Random access: a --minutes recording written through the same camera code, then the frame
    nearest 50 random stamps (first call includes reading the track's index).
-Results go to the '## Cameras' section of benchmarks/RESULTS.md.
+Results go to the '## Cameras' section of benchmarks/RESULTS.md. ``--two-cameras``: two
+cameras and the demo robot's numeric topics at once (bench_two_cameras.py).
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ class Scene:
         return np.clip(view, 0, 255).astype(np.uint8)
 
 
-def publish(seconds: float) -> None:
+def publish(seconds: float, topic: str = "/bench/image") -> None:
     """Worker: publish rgb8 frames at 30 Hz for ``seconds``; print JSON start / done lines."""
     import rclpy
     from rclpy.qos import QoSProfile, ReliabilityPolicy
@@ -68,8 +70,8 @@ def publish(seconds: float) -> None:
     scene = Scene()
     frames = [scene.frame(i).tobytes() for i in range(64)]
     rclpy.init()
-    node = rclpy.create_node("bench_camera")
-    pub = node.create_publisher(Image, "/bench/image",
+    node = rclpy.create_node("bench_camera" + topic.replace("/", "_"))
+    pub = node.create_publisher(Image, topic,
                                 QoSProfile(depth=30, reliability=ReliabilityPolicy.RELIABLE))
     while pub.get_subscription_count() == 0:
         time.sleep(0.05)
@@ -198,9 +200,22 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--worker", choices=["publish"])
+    parser.add_argument("--topic", default="/bench/image", help="the worker's topic")
+    parser.add_argument("--two-cameras", action="store_true",
+                        help="two cameras and the demo robot (bench_two_cameras.py)")
+    parser.add_argument("--demo-camera", action="store_true",
+                        help="--two-cameras: the demo robot's colour camera is the first")
+    parser.add_argument("--print-only", action="store_true", help="leave RESULTS.md alone")
     args = parser.parse_args()
     if args.worker == "publish":
-        publish(args.seconds)
+        publish(args.seconds, args.topic)
+        return
+    if args.two_cameras:
+        from bench_two_cameras import measure, report
+
+        with tempfile.TemporaryDirectory() as tmp:
+            rows = measure(args.seconds, Path(tmp), args.demo_camera)
+        report(rows, args.seconds, args.demo_camera, args.print_only)
         return
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -246,7 +261,8 @@ def main() -> None:
             "numeric topics; this run has one camera, so it is held to half a core.\n\n"
             "A random frame costs opening its segment, seeking to the key frame before it and "
             "decoding at most 15 frames (`KEYFRAME_EVERY`).\n")
-    write_section("Cameras", body)
+    if not args.print_only:
+        write_section("Cameras", body)
     print(table)
 
 
