@@ -1,6 +1,8 @@
 """A disk that fills while a camera and a numeric topic are recorded: the video error names the
 segment and ENOSPC, frames lost are counted, what was closed before stays readable."""
 
+from __future__ import annotations
+
 import json
 import signal
 import time
@@ -38,10 +40,16 @@ def _rows(exp: Experiment, track: str) -> dict:
         return {}
 
 
-def _indexed(exp: Experiment, closed: list) -> bool:
-    """Tell whether every frame of the closed segments has its row flushed."""
+def _snapshot(exp: Experiment, directory: Path) -> dict | None:
+    """Return the closed segments and the numeric rows once three segments and the rows of
+    their frames are on disk (None before)."""
+    segments, js = _closed(directory), _rows(exp, "js")
     files = list(_rows(exp, "cam").get("file", []))
-    return all(files.count(f"files/video/cam/{name}") == FRAMES_PER_SEGMENT for name in closed)
+    indexed = all(files.count(f"files/video/cam/{name}") == FRAMES_PER_SEGMENT
+                  for name in segments)
+    if len(segments) >= 3 and indexed and len(js.get("_ts", [])):
+        return {"segments": segments, "js": js}
+    return None
 
 
 def _video_errors(listener: Listener) -> int:
@@ -67,26 +75,25 @@ def full(tmp_path_factory):
         recorder = start_recorder(config, log)
         pubs = []
         try:
-            assert wait_for_log(log, "recording episode 1"), log.read_text()
+            assert wait_for_log(log, "recording episode 1", DEADLINE), log.read_text()
             pubs = [start_publisher("joint_states", "--topic", NUMERIC, "--rate", "100"),
                     run_python([PUBLISHER, CAMERA, "16UC1", "100000", "--rate", "32"],
                                log_path=tmp / "camera.log")]
             exp = Experiment("test/run-001", dash_root=str(disk))
             directory = disk / "test/run-001/files/video/cam"
             deadline = time.monotonic() + DEADLINE
-            while time.monotonic() < deadline and not (
-                    len(_closed(directory)) >= 3 and _indexed(exp, _closed(directory))
-                    and len(_rows(exp, "js").get("_ts", []))):
+            before = _snapshot(exp, directory)
+            while before is None and time.monotonic() < deadline:
                 time.sleep(0.1)
-            before = {"segments": _closed(directory), "js": _rows(exp, "js")}
-            assert _indexed(exp, before["segments"]), log.read_text()
+                before = _snapshot(exp, directory)
+            assert before is not None, log.read_text()
             fill_disk(disk)
             deadline = time.monotonic() + DEADLINE
             while _video_errors(listener) == 0 and time.monotonic() < deadline:
                 time.sleep(0.2)
         finally:
             for pub in pubs:
-                stop(pub)
+                stop(pub, timeout=DEADLINE)
             code = stop(recorder, signal.SIGINT, timeout=DEADLINE)
         recorder_json = json.loads((disk / "test/run-001/recorder.json").read_text())
         status = json.loads((disk / "test/run-001/experiment.json").read_text())
