@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ml_dash_ros.convert.passes import DEFAULT_GRACE
-from ml_dash_ros.errors import MlDashRosError
+from ml_dash_ros.convert.topic_stats import recorder_json_text, write_recorder_json
+from ml_dash_ros.errors import MlDashRosError, StoreError
 from ml_dash_ros.tracks import Experiment
 from ml_dash_ros.tracks.store import compaction
+from ml_dash_ros.tracks.store.contract import RECORDER_FILE
 from ml_dash_ros.tracks.store.prefix_claim import SpaceReserve
 
 
@@ -98,3 +100,18 @@ def earlier_runs(path: Path) -> list:
     if isinstance(runs, list):
         return runs
     return [doc] if "topics" in doc else []     # written before runs were kept
+
+
+def write_stats(experiment: Experiment, header: dict, rows: dict) -> None:
+    """Write an episode's ``recorder.json``: this run's counts, after the runs before it.
+
+    On a full disk the counts still reach whoever reads stderr.
+    """
+    stats = {**header, "stopped": time.time(), "topics": rows}
+    stats["runs"] = earlier_runs(Path(experiment.path) / RECORDER_FILE) + [
+        {key: value for key, value in stats.items() if key != "runs"}]
+    try:
+        write_recorder_json(experiment.path, stats)
+    except StoreError as err:
+        print(f"recorder: {err}; the counts were:\n{recorder_json_text(stats)}",
+              file=sys.stderr, flush=True)

@@ -11,30 +11,27 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
-from std_srvs.srv import Trigger
 
 from ml_dash_ros.convert.episodes import EventLog, episode_prefix
-from ml_dash_ros.convert.topic_stats import TopicStats, recorder_json_text, write_recorder_json
-from ml_dash_ros.convert.types import import_message_class
-from ml_dash_ros.errors import MlDashRosError, StoreError
+from ml_dash_ros.errors import MlDashRosError
 from ml_dash_ros.mapping import RecordConfig, TopicConfig, load_config
 from ml_dash_ros.mapping.selection import TopicSelection
-from ml_dash_ros.ros import qos as qos_rules
-from ml_dash_ros.ros.episode_close import ClosingEpisode, earlier_runs
+from ml_dash_ros.ros.episode_close import ClosingEpisode, write_stats
 from ml_dash_ros.ros.episode_meta import EpisodeMetadata
+from ml_dash_ros.ros.recorder_services import add_services
 from ml_dash_ros.ros.recording_limits import CHECK_PERIOD, RecordingLimits
-from ml_dash_ros.ros.status import diagnostics, log_line
+from ml_dash_ros.ros.status import diagnostics, log_line, status_rows
+from ml_dash_ros.ros.subscribing import DIAGNOSTICS, single_type, subscribe
 from ml_dash_ros.ros.topic_recorder import TopicRecorder
 from ml_dash_ros.tracks import Experiment
 from ml_dash_ros.tracks.store.prefix_claim import SpaceReserve, claim_prefix, holds_recording
 from ml_dash_ros.tracks.store.roots import resolve_dash_root
 from ml_dash_ros.video import Cameras
-from ml_dash_ros.tracks.store.contract import RECORDER_FILE
 
 
 class RecorderNode(Node):
@@ -71,10 +68,7 @@ class RecorderNode(Node):
         try:
             self._start_episode()
             self._diagnostics = self.create_publisher(DiagnosticArray, DIAGNOSTICS, 10)
-            services = {"flush": self._srv_flush, "pause": self._srv_pause,
-                        "resume": self._srv_resume, "new_episode": self._srv_new_episode}
-            for name, handler in services.items():
-                self.create_service(Trigger, f"~/{name}", handler)
+            add_services(self)
             self._discover()
             self.create_timer(self.config.recorder.discovery_period, self._discover)
             self.create_timer(self.config.recorder.status_period, self._publish_status)
@@ -244,15 +238,7 @@ class RecorderNode(Node):
             self._closing.append(previous.close_in_background())
 
     def _write_stats(self, experiment: Experiment, header: dict, rows: dict) -> None:
-        stats = {**header, "stopped": time.time(), "executor_errors": self.executor_errors,
-                 "topics": rows}
-        stats["runs"] = earlier_runs(Path(experiment.path) / RECORDER_FILE) + [
-            {key: value for key, value in stats.items() if key != "runs"}]
-        try:
-            write_recorder_json(experiment.path, stats)
-        except StoreError as err:     # a full disk: the counts still reach whoever reads stderr
-            print(f"recorder: {err}; the counts were:\n{recorder_json_text(stats)}",
-                  file=sys.stderr, flush=True)
+        write_stats(experiment, {**header, "executor_errors": self.executor_errors}, rows)
 
     # -- message path ------------------------------------------------------------------------
     def _append(self, track: str, fields: dict, ts: float) -> None:
@@ -280,75 +266,17 @@ class RecorderNode(Node):
         for name, recorder in self.recorders.items():
             if recorder.subscription is not None or name in self._skipped:
                 continue
-            type_name = recorder.config.type or _single(graph.get(name))
+            type_name = recorder.config.type or single_type(graph.get(name))
             if type_name is None:
                 continue
-            self._subscribe(recorder, type_name)
-
-    def _subscribe(self, recorder: TopicRecorder, type_name: str) -> None:
-        topic = recorder.config.topic
-        try:
-            msg_class = import_message_class(type_name)
-        except MlDashRosError as err:
-            self._skipped[topic] = str(err)
-            self.get_logger().error(f"{topic}: not recorded: {err}")
-            return
-        if recorder.config.qos is not None:
-            profile, note = qos_rules.configured_profile(recorder.config.qos), ""
-        else:
-            offered = [info.qos_profile for info in self.get_publishers_info_by_topic(topic)]
-            profile, note = qos_rules.adapted_profile(offered, latched=recorder.latched)
-        recorder.type_name, recorder.qos = type_name, qos_rules.describe(profile)
-        on_message = recorder.on_message
-        if topic == DIAGNOSTICS:     # never the recorder's own status (its name as frame_id)
-            on_message = _not_from(self.get_fully_qualified_name(), on_message)
-        recorder.subscribe(
-            lambda events: self.create_subscription(
-                msg_class, topic, _draining(recorder, on_message), profile,
-                event_callbacks=events),
-            incompatible_qos=lambda event: self._on_incompatible_qos(recorder, event))
-        if note:
-            self.get_logger().warning(f"{topic}: QoS {note}")
-        self.get_logger().info(f"{topic} [{type_name}] -> {recorder.config.track} "
-                               f"({recorder.qos})")
-
-    def _on_incompatible_qos(self, recorder: TopicRecorder, event) -> None:
-        if not recorder.qos_incompatible:
-            self.get_logger().warning(
-                f"{recorder.config.topic}: a publisher offers incompatible QoS "
-                f"({event.last_policy_kind.name}); its messages cannot be received. "
-                f"Subscribed with {recorder.qos}: change the topic's qos in the mapping")
-        recorder.qos_incompatible = event.total_count
+            subscribe(self, recorder, type_name, self._skipped)
 
     # -- status ------------------------------------------------------------------------------
     def status_rows(self, experiment: Experiment | None = None) -> dict[str, dict[str, Any]]:
         """Return per-topic counts: received, written, dropped, lost, gaps, rate, problems."""
-        experiment = experiment or self.experiment
-        now = time.monotonic()
-        period = max(now - self._last_status, 1e-6)
-        rows = {}
-        for topic, recorder in self.recorders.items():
-            builders = [experiment.tracks(track) for track in sorted(recorder.tracks)]
-            problems = recorder.problems()
-            first_error = problems.pop("first_error", None) or recorder.first_append_error
-            counts, loss = recorder.counts, recorder.loss()
-            store_error = next((b.store_error for b in builders if b.store_error), None)
-            rows[topic] = TopicStats(
-                type=recorder.type_name, qos=recorder.qos,
-                qos_incompatible=recorder.qos_incompatible,
-                subscribed=recorder.subscription is not None, received=counts.received,
-                entries=counts.entries, paused=counts.paused,
-                append_errors=counts.append_errors,
-                to_previous_episode=counts.to_previous_episode, buffer_full=counts.buffer_full,
-                lost=loss["lost"], stamp_gaps=loss["stamp_gaps"],
-                stamp_gap_missing=loss["stamp_gap_missing"],
-                written=sum(b.written_rows for b in builders),
-                buffered=sum(b.buffered_rows for b in builders),
-                rate=(counts.received - self._last_received.get(topic, 0)) / period,
-                tracks=tuple(sorted(recorder.tracks)), problems=tuple(problems.items()),
-                first_error=first_error or None, skipped=self._skipped.get(topic),
-                store_error=None if store_error is None else str(store_error)).as_dict()
-        return rows
+        period = max(time.monotonic() - self._last_status, 1e-6)
+        return status_rows(self.recorders, experiment or self.experiment, self._skipped,
+                           self._last_received, period)
 
     def _publish_status(self) -> None:
         self._close_previous(wait=False)
@@ -369,69 +297,20 @@ class RecorderNode(Node):
                 self.get_logger().error(f"{topic}: messages dropped: {row['first_error']}")
         self.get_logger().info(log_line(rows, self.experiment.tracks.buffered_rows))
 
-    # -- services ----------------------------------------------------------------------------
-    def _srv_flush(self, request, response):
-        self.experiment.tracks.flush()
-        response.success, response.message = True, f"flushed {self.prefix}"
-        return response
-
-    def _srv_pause(self, request, response):
-        return self._set_paused(True, response)
-
-    def _srv_resume(self, request, response):
-        return self._set_paused(False, response)
-
-    def _set_paused(self, paused: bool, response):
+    # -- control (the services, ros/recorder_services.py) ---------------------------------
+    def set_paused(self, paused: bool) -> str:
+        """Pause or resume every topic; return what the recorder does now."""
         for recorder in self.recorders.values():
             recorder.paused = paused
         self._event("pause" if paused else "resume")
-        response.success = True
-        response.message = f"{'paused' if paused else 'recording'} {self.prefix}"
-        self.get_logger().info(response.message)
-        return response
+        message = f"{'paused' if paused else 'recording'} {self.prefix}"
+        self.get_logger().info(message)
+        return message
 
-    def _srv_new_episode(self, request, response):
+    def new_episode(self) -> str:
+        """Close the current episode and start the next one; return its prefix."""
         self._event("new_episode")
         self.close_episode()
         self.metadata.next_episode()
         self._start_episode("new_episode")
-        response.success, response.message = True, self.prefix
-        return response
-
-
-# Messages taken per callback at most, so timers and services still get their turn.
-DRAIN_LIMIT = 1000
-DIAGNOSTICS = "/diagnostics"
-
-
-def _not_from(source: str, on_message: Callable[[Any], None]) -> Callable[[Any], None]:
-    """Return ``on_message`` for diagnostics arrays not published by node ``source``."""
-    def callback(msg) -> None:
-        if msg.header.frame_id != source:
-            on_message(msg)
-    return callback
-
-
-def _draining(recorder: TopicRecorder, on_message: Callable[[Any], None]):
-    """Return a callback that handles its message and then every message already queued.
-
-    rclpy's executor takes one message per wait cycle, which caps a subscription near 5k msg/s
-    here; taking the queued ones in the same callback (as rclpy's executor does, under the
-    handle's lock) removes that per-message overhead (benchmarks/RESULTS.md).
-    """
-    def callback(msg) -> None:
-        on_message(msg)
-        subscription = recorder.subscription
-        handle, msg_type = subscription.handle, subscription.msg_type
-        for _ in range(DRAIN_LIMIT):
-            with handle:
-                taken = handle.take_message(msg_type, False)
-            if taken is None:
-                return
-            on_message(taken[0])
-    return callback
-
-
-def _single(types: list[str] | None) -> str | None:
-    """Return the one type a topic has on the graph (None when absent or ambiguous)."""
-    return types[0] if types and len(types) == 1 else None
+        return self.prefix

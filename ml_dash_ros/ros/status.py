@@ -6,6 +6,40 @@ from typing import Any
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 
+from ml_dash_ros.convert.topic_stats import TopicStats
+from ml_dash_ros.ros.topic_recorder import TopicRecorder
+
+
+def status_rows(recorders: dict[str, TopicRecorder], experiment: Any, skipped: dict,
+                last_received: dict, period: float) -> dict[str, dict[str, Any]]:
+    """Return per-topic counts: received, written, dropped, lost, gaps, rate, problems.
+
+    ``last_received`` holds each topic's received count ``period`` seconds ago (the rate).
+    """
+    rows = {}
+    for topic, recorder in recorders.items():
+        builders = [experiment.tracks(track) for track in sorted(recorder.tracks)]
+        problems = recorder.problems()
+        first_error = problems.pop("first_error", None) or recorder.first_append_error
+        counts, loss = recorder.counts, recorder.loss()
+        store_error = next((b.store_error for b in builders if b.store_error), None)
+        rows[topic] = TopicStats(
+            type=recorder.type_name, qos=recorder.qos,
+            qos_incompatible=recorder.qos_incompatible,
+            subscribed=recorder.subscription is not None, received=counts.received,
+            entries=counts.entries, paused=counts.paused,
+            append_errors=counts.append_errors,
+            to_previous_episode=counts.to_previous_episode, buffer_full=counts.buffer_full,
+            lost=loss["lost"], stamp_gaps=loss["stamp_gaps"],
+            stamp_gap_missing=loss["stamp_gap_missing"],
+            written=sum(b.written_rows for b in builders),
+            buffered=sum(b.buffered_rows for b in builders),
+            rate=(counts.received - last_received.get(topic, 0)) / period,
+            tracks=tuple(sorted(recorder.tracks)), problems=tuple(problems.items()),
+            first_error=first_error or None, skipped=skipped.get(topic),
+            store_error=None if store_error is None else str(store_error)).as_dict()
+    return rows
+
 
 def topic_status(topic: str, row: dict[str, Any]) -> DiagnosticStatus:
     """Return one topic's DiagnosticStatus: ERROR when writes fail; WARN on drops, losses,
