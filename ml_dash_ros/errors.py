@@ -111,3 +111,17 @@ class LeRobotExportError(MlDashRosError, ValueError):
 
 class RemoteError(StoreError):
     """The object store behind an ``s3://`` dash_root refused a request or cannot be reached."""
+
+
+class MissingDependencyError(MlDashRosError, ImportError):
+    """An optional package a feature needs is not installed; the message says how to get it."""
+
+
+class EpisodeJobError(MlDashRosError, RuntimeError):
+    """Work over episodes failed for some: ``failed`` maps each prefix to its fault."""
+
+    def __init__(self, message: str, failed: dict, written: list) -> None:
+        """Keep the failed episodes' faults and the shards that were written."""
+        super().__init__(message)
+        self.failed = failed
+        self.written = written

@@ -85,8 +85,8 @@ class Dataset:
         if track not in episode.tracks:
             raise NotFoundError(f"episode {episode.prefix!r} has no track {track!r} "
                                 f"(tracks: {', '.join(sorted(episode.tracks)) or 'none'})")
-        table = episode.experiment(self.dash_root).tracks(track).read(columns=columns,
-                                                                       format="arrow")
+        builder = episode.experiment(self.dash_root).tracks(track)
+        table = builder.read(columns=columns, format="arrow")
         return _tagged(table, episode.prefix, index)
 
     def align(self, tracks: Sequence[str], hz: Optional[float] = None, method: str = "asof",
