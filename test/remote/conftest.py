@@ -52,8 +52,10 @@ def refuse_unknown_keys(monkeypatch):
 def staging(tmp_path, monkeypatch):
     """Stage s3:// recordings under tmp_path; forget the mounts after the test."""
     from ml_dash_ros.tracks.store.s3_storage import detach_all
+    from ml_dash_ros.tracks.store.uploader import stop_all
     monkeypatch.setenv("ML_DASH_STAGING", str(tmp_path / "staging"))
     yield tmp_path / "staging"
+    stop_all()
     detach_all()
 
 
@@ -105,10 +107,11 @@ def objects(bucket, key=""):
     return {i.path[len(bucket) + 1:]: i.size for i in infos if i.type == pafs.FileType.File}
 
 
-def new_bucket(name="bkt"):
-    """Create a bucket on the server the environment points at."""
+def new_bucket():
+    """Create a fresh bucket on the server the environment points at; return its name."""
     import os
 
     import boto3
+    name = f"own-{next(_names)}"    # moto keeps every bucket for the whole process
     boto3.client("s3", endpoint_url=os.environ["ML_DASH_S3_ENDPOINT"]).create_bucket(Bucket=name)
     return name

@@ -5,12 +5,13 @@ import signal
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from ml_dash_ros import Experiment
 from ml_dash_ros.errors import RemoteError
-from ml_dash_ros.tracks.store import upload
+from ml_dash_ros.tracks.store import remote, upload
 from ml_dash_ros.tracks.store.s3_storage import attach, detach_all
 
 from test.helpers import child_env
@@ -18,7 +19,10 @@ from test.remote.conftest import new_bucket, objects
 
 
 def _record(uri, prefix="p", rows=1_000, flushes=4):
-    exp = Experiment(prefix, dash_root=uri, flush_interval=60).open()
+    """Record into the staging directory of ``uri`` as a writer that uploads nothing."""
+    root = remote.parse(uri)
+    local = Path(os.environ["ML_DASH_STAGING"]) / root.bucket / root.path
+    exp = Experiment(prefix, dash_root=local, flush_interval=60).open()
     per = rows // flushes
     for f in range(flushes):
         exp.tracks("r").append_batch([{"v": i, "_ts": float(i)}
@@ -82,7 +86,7 @@ def test_a_stopped_server_fails_the_pass_and_keeps_every_file(own_server, stagin
     backend = attach(uri, staging)
     before = upload.waiting(backend.staging)
     own_server.stop()
-    with pytest.raises(RemoteError, match=r"s3://bkt/runs: cannot upload .*seg-"):
+    with pytest.raises(RemoteError, match=rf"{uri}: cannot upload .*seg-"):
         upload.sync(backend)
     assert upload.waiting(backend.staging) == before
 
@@ -103,7 +107,7 @@ def test_a_restarted_server_gets_every_row_once(own_server, staging):
 
 KILLED_UPLOAD = """
 import sys, threading
-from ml_dash_ros.tracks.store import upload
+from ml_dash_ros.tracks.store import remote, upload
 from ml_dash_ros.tracks.store.s3_storage import attach
 upload.CHUNK = 1 << 20
 backend = attach(sys.argv[1], sys.argv[2])
@@ -136,7 +140,7 @@ upload.sync(backend)
 
 def test_a_killed_upload_leaves_no_object_and_resumes(bucket, staging):
     uri = f"s3://{bucket}/runs"
-    with Experiment("p", dash_root=uri, flush_interval=60).run as exp:
+    with Experiment("p", dash_root=staging / bucket / "runs", flush_interval=60).run as exp:
         exp.tracks("r").append(blob=os.urandom(24 << 20), _ts=1.0)
     backend = attach(uri, staging)
     child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(KILLED_UPLOAD), uri,
@@ -155,7 +159,7 @@ def test_a_killed_upload_leaves_no_object_and_resumes(bucket, staging):
 
 def test_a_killed_upload_resumed_leaves_each_file_once(bucket, staging):
     uri = f"s3://{bucket}/runs"
-    with Experiment("p", dash_root=uri, flush_interval=60).run as exp:
+    with Experiment("p", dash_root=staging / bucket / "runs", flush_interval=60).run as exp:
         exp.tracks("r").append(blob=os.urandom(24 << 20), _ts=1.0)
     backend = attach(uri, staging)
     local = {str(p.relative_to(staging / bucket)): p.stat().st_size

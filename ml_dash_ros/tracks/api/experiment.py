@@ -19,7 +19,7 @@ from ml_dash_ros.tracks.api.metrics import MetricsManager
 from ml_dash_ros.tracks.api.params import ParametersBuilder
 from ml_dash_ros.tracks.ingest.flusher import BufferSettings, Flusher
 from ml_dash_ros.tracks.ingest.pool import BufferPool
-from ml_dash_ros.tracks.store import layout, liveness
+from ml_dash_ros.tracks.store import layout, liveness, uploader
 from ml_dash_ros.tracks.store.contract import (FILES_DIR, FORMAT_VERSION, METRICS_DIR,
                                                STATUS_FILE, TRACKS_DIR, check_format,
                                                write_json)
@@ -91,6 +91,7 @@ class Experiment:
         self._state = _NEW
         self._state_lock = threading.RLock()
         self._started_at: Optional[str] = None
+        self._uploader: Optional[uploader.Uploader] = None
         self._pool = BufferPool(self._settings, prefix, self._ensure_open)
         self._tracks = TracksManager(self.path / TRACKS_DIR, self._pool)
         self._metrics = MetricsManager(self.path / METRICS_DIR, self._pool)
@@ -138,6 +139,7 @@ class Experiment:
             self._pool.start()
             self._flusher.start()
             _open_experiments.add(self)
+            self._uploader = uploader.uploader_for(self.path)   # s3:// roots only
         return self
 
     def _ensure_open(self) -> None:
@@ -169,6 +171,7 @@ class Experiment:
             self._state = _CLOSED
             _open_experiments.discard(self)
             self._write_status(status, error)
+        uploader.finish(self._uploader, self.path)
 
     def abandon(self, error: str) -> int:
         """Stop without writing what the store refuses (a full disk); return the rows given up.

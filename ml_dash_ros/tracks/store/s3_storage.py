@@ -9,6 +9,7 @@ bytes and requests fetched from the object store.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -37,6 +38,13 @@ class FetchStats:
 
 fetch_stats = FetchStats()
 _stats_lock = threading.Lock()
+_log = logging.getLogger(__name__)
+UPLOADED_SUFFIX = ".uploaded"   # ``.{segment}.uploaded``: uploaded, local copy removed
+
+
+def uploaded_marker(path: Path) -> Path:
+    """Return the local marker of a segment whose local copy went after its upload."""
+    return path.parent / f".{path.name}{UPLOADED_SUFFIX}"
 
 
 class S3Storage:
@@ -66,7 +74,11 @@ class S3Storage:
         """Remove the local copies and the objects; one already gone is not an error."""
         LOCAL_DISK.remove([p for p in paths if os.path.lexists(p)])
         for path in paths:
-            self._remote(lambda: _delete_quietly(self.fs, self.key(path)), path)
+            try:
+                self._remote(lambda: _delete_quietly(self.fs, self.key(path)), path)
+            except RemoteError as err:   # a dead segment left in the bucket is never read
+                _log.warning("%s stays in the bucket: %s", self.key(path), err)
+            uploaded_marker(Path(path)).unlink(missing_ok=True)
             with self._lock:
                 self._infos.pop(Path(path), None)
 
@@ -78,8 +90,10 @@ class S3Storage:
 
     def list(self, directory: Path) -> list[str]:
         """Return the file names in ``directory`` on either side."""
-        names = set(LOCAL_DISK.list(directory))
-        for info in self._listing(directory):
+        local = LOCAL_DISK.list(directory)
+        names = {n for n in local if not n.endswith(UPLOADED_SUFFIX)}
+        names.update(n[1:-len(UPLOADED_SUFFIX)] for n in local if n.endswith(UPLOADED_SUFFIX))
+        for info in self._listing(directory, offline_ok=bool(local)):
             if info.type == pafs.FileType.File:
                 names.add(info.base_name)
         return sorted(names)
@@ -87,7 +101,7 @@ class S3Storage:
     def list_dirs(self, directory: Path) -> list[str]:
         """Return the sub-directory names of ``directory`` on either side."""
         names = set(LOCAL_DISK.list_dirs(directory))
-        names.update(i.base_name for i in self._listing(directory)
+        names.update(i.base_name for i in self._listing(directory, offline_ok=bool(names))
                      if i.type == pafs.FileType.Directory)
         return sorted(names)
 
@@ -127,9 +141,17 @@ class S3Storage:
 
     # helpers ---------------------------------------------------------------------------
 
-    def _listing(self, directory: Path) -> list:
+    def _listing(self, directory: Path, offline_ok: bool = False) -> list:
+        """List the objects below ``directory``; a writer (``offline_ok``: files staged
+        here) goes on with the local view when the bucket cannot be reached."""
         selector = pafs.FileSelector(self.key(directory), allow_not_found=True)
-        infos = self._remote(lambda: self.fs.get_file_info(selector), directory)
+        try:
+            infos = self._remote(lambda: self.fs.get_file_info(selector), directory)
+        except RemoteError as err:
+            if not offline_ok:
+                raise
+            _log.warning("listing %s from the local staging only: %s", directory, err)
+            return []
         with self._lock:
             for info in infos:
                 if info.type == pafs.FileType.File:

@@ -12,9 +12,7 @@ writer on this root, or ``ml-dash-ros sync``) goes on from there.
 from __future__ import annotations
 
 import json
-import logging
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,9 +22,8 @@ from ml_dash_ros.errors import RemoteError
 from ml_dash_ros.tracks.store import liveness
 from ml_dash_ros.tracks.store.contract import STATUS_FILE, TRACKS_DIR
 from ml_dash_ros.tracks.store.remote import describe
-from ml_dash_ros.tracks.store.s3_storage import S3Storage
+from ml_dash_ros.tracks.store.s3_storage import UPLOADED_SUFFIX, S3Storage, uploaded_marker
 
-_log = logging.getLogger(__name__)
 CHUNK = 8 << 20
 SEGMENT_PREFIX = "seg-"
 
@@ -111,6 +108,8 @@ def sync_recording(backend: S3Storage, prefix_dir: Path) -> SyncResult:
         except FileNotFoundError:
             continue            # a merge removed it meanwhile: its rows are in the merged file
         uploaded += 1
+        if _is_segment(path) and not finished:  # the writer still needs its number
+            uploaded_marker(path).touch()
         if _is_segment(path) or finished:
             path.unlink(missing_ok=True)
     if finished:
@@ -160,71 +159,14 @@ def _prune_empty(directory: Path, stop: Path) -> None:
 def _rmdir_if_empty(directory: Path) -> None:
     try:
         names = os.listdir(directory)
-        for name in names:              # what a finished writer leaves: its lock files
-            if name.startswith(".") and name.endswith(".lock"):
-                os.unlink(directory / name)
+        if any(not _is_leftover(name) for name in names):
+            return
+        for name in names:              # what a finished writer leaves: locks, markers
+            os.unlink(directory / name)
         os.rmdir(directory)
     except OSError:
         pass
 
 
-class Uploader:
-    """A background thread that syncs a root, retrying with backoff, woken on demand."""
-
-    def __init__(self, backend: S3Storage, *, interval: float = 5.0,
-                 first_delay: float = 0.5, max_delay: float = 30.0) -> None:
-        """Sync ``backend`` every ``interval`` s; after a failure wait 0.5, 1, 2... s."""
-        self.backend = backend
-        self.interval, self.first_delay, self.max_delay = interval, first_delay, max_delay
-        self.last_error: str | None = None
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._idle = threading.Condition()
-        self._passes = 0
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> "Uploader":
-        """Start the thread (idempotent). Return self."""
-        if self._thread is None or not self._thread.is_alive():
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="ml-dash-upload",
-                                            daemon=True)
-            self._thread.start()
-        return self
-
-    def wake(self) -> None:
-        """Run a pass now."""
-        self._wake.set()
-
-    def drain(self, timeout: float) -> bool:
-        """Wake and wait for a pass that starts after this call; True if it left nothing."""
-        with self._idle:
-            target = self._passes + 2     # the pass running now may have missed new files
-            self.wake()
-            self._idle.wait_for(lambda: self._passes >= target, timeout)
-            done = self._passes >= target
-        return done and waiting(self.backend.staging).files == 0
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop the thread; what waits stays for the next start or ``sync``."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        delay = self.first_delay
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                sync(self.backend)
-                self.last_error, delay, pause = None, self.first_delay, self.interval
-            except RemoteError as err:
-                self.last_error, pause = str(err), delay
-                delay = min(delay * 2, self.max_delay)
-                _log.warning("upload to %s failed, retrying in %.1f s: %s",
-                             self.backend.root.uri, pause, err)
-            with self._idle:
-                self._passes += 1
-                self._idle.notify_all()
-            self._wake.wait(pause)
+def _is_leftover(name: str) -> bool:
+    return name.startswith(".") and name.endswith((".lock", UPLOADED_SUFFIX))
