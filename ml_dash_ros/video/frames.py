@@ -161,16 +161,22 @@ def _read_segment(path: Path, positions: list, encoding: str, raw: bool) -> dict
 def _decoded(container: Any, stream: Any, wanted: set, to_position: Any) -> Any:
     """Yield the decoded frames; a frame not wanted is skipped when no other refers to it.
 
-    One decoder thread: a frame comes out without decoding the frames after it. Without
-    timestamps (``to_position`` None) frames are counted, so none is skipped.
+    One decoder thread, and once the packet of every wanted frame is in, the decoder is
+    drained instead of fed the packets after them. Without timestamps (``to_position`` None)
+    frames are counted, so none is skipped.
     """
     context = stream.codec_context
     context.thread_count = 1
+    left = set(wanted)
     for packet in container.demux(stream):
         if to_position is not None and packet.pts is not None:
-            wanted_here = to_position(packet.pts) in wanted
-            context.skip_frame = "DEFAULT" if wanted_here else "NONREF"
+            position = to_position(packet.pts)
+            left.discard(position)
+            context.skip_frame = "DEFAULT" if position in wanted else "NONREF"
         yield from context.decode(packet)
+        if to_position is not None and not left:
+            yield from context.decode(None)
+            return
 
 
 def _image(item: Any, encoding: str, raw: bool) -> Any:
