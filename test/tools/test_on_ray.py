@@ -7,6 +7,7 @@ import sys
 import duckdb
 import numpy as np
 import polars
+import pyarrow
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
@@ -19,7 +20,7 @@ from ml_dash_ros.tools import on_ray
 from ml_dash_ros.tools.dataset import Dataset
 from ml_dash_ros.tools.on_ray import align_on_ray, to_ray_dataset
 from ml_dash_ros.tools.shards import shard_name
-from test.tools.conftest import child_env, run_cli
+from test.tools.conftest import REPO, child_env, run_cli
 
 pytestmark = pytest.mark.timeout(900)    # Ray starts slowly on a busy machine
 
@@ -187,3 +188,20 @@ def test_the_package_and_its_cli_import_without_ray():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, env=child_env())
     assert proc.stdout.strip() == "False", proc.stderr
+
+
+def _readme_read_back() -> list:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text.split("### On Ray\n", 1)[1].split("\n## ", 1)[0]
+    return section.split("```python\n")[2].split("```")[0].strip().splitlines()
+
+
+@pytest.mark.parametrize("line", _readme_read_back(), ids=lambda line: line.split(".")[0])
+def test_the_readme_reads_the_shards_back(shards, expected, line):
+    scope = {"out": shards, "duckdb": duckdb, "polars": polars, "pyarrow": pyarrow}
+    result = eval(line, scope)  # noqa: S307 - the README's own code
+    if isinstance(result, duckdb.DuckDBPyRelation):
+        result = result.to_arrow_table()
+    elif isinstance(result, polars.DataFrame):
+        result = result.to_arrow()
+    assert result.num_rows == expected.num_rows
