@@ -6,26 +6,11 @@ Track API, with the bag's log time as receive time, so a bag and a live run of t
 messages give the same tracks. ``/tf_static`` is a topic like any other here: when the
 mapping lists it, its transforms are written into the recording.
 
-Speed: rows are queued per track as value tuples and handed over 2000 at a time
-(``TrackBuilder.append_rows``, same result as appending them one by one). A topic whose type
-has a column converter (JointState) and whose track no other topic can write is converted
-2000 messages at a time into numpy columns (``TopicPipeline.columns``); a batch that converter
-does not take (an empty array, a zero stamp, changing joint names) goes message by message.
-The cyclic GC is paused while streaming. See benchmarks/RESULTS.md.
+Speed: rows reach the store in chunks and JointState in numpy columns (``bag_rows``); the
+cyclic GC is paused while streaming. See benchmarks/RESULTS.md.
 
-Bookkeeping: the counts go to ``recorder.json`` in the live node's shape (``topics`` ->
-received / entries / written / dropped / tracks / the pipeline's counters: the same
-``convert.topic_stats.TopicStats`` record and writer as the node), plus the import's
-own keys: ``source: "bag"``, ``bag``, ``storage``, ``messages``, ``seconds``, ``unmapped``
-(topic -> messages of bag topics the mapping does not list, not read) and per topic
-``undecodable`` (messages whose type has no usable definition, or that fail to deserialize;
-they are skipped and also counted in ``dropped``) with ``skipped`` giving the reason.
-
-Types: the bag's own message definitions where present (they describe the data as written),
-else the built-in ROS 2 Kilted types of ``rosbags``. ``rosbags.rosbag2.Reader`` is used rather
-than ``rosbags.highlevel.AnyReader`` because AnyReader builds its typestore all or nothing: one
-missing or mismatching definition refuses the whole bag, and a bag with definitions disables
-the built-in types for the topics that lack one. Here each type stands alone.
+Counts: ``recorder.json`` in the live node's shape, plus the import's own keys
+(``bag_report``). Types: the bag's own definitions first (``bag_reader``).
 """
 
 from __future__ import annotations
@@ -33,22 +18,21 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
-
-import pyarrow as pa
 
 from ml_dash_ros.convert.episodes import EventLog, episode_prefix, free_episode
 from ml_dash_ros.convert.passes import PREVIOUS, RESET, StampPasses
 from ml_dash_ros.convert.pipeline import TopicPipeline
-from ml_dash_ros.convert.topic_stats import TopicStats, write_recorder_json
-from ml_dash_ros.errors import BagError, MlDashRosError, RecordingExistsError
+from ml_dash_ros.convert.topic_stats import write_recorder_json
+from ml_dash_ros.errors import BagError, RecordingExistsError
 from ml_dash_ros.mapping import RecordConfig, load_config
 from ml_dash_ros.tracks import Experiment
 from ml_dash_ros.tools import catalog as store
 from ml_dash_ros.tools.bag_reader import (bag_seconds, bag_typestore, message_count,
                                           one_line, open_bag, read_messages, storage_kind)
+from ml_dash_ros.tools.bag_report import ClosedEpisode, ImportReport, TopicImport, topic_rows
+from ml_dash_ros.tools.bag_rows import CHUNK_ROWS, RowQueue
 from ml_dash_ros.tracks.store.formats import gc_paused
 from ml_dash_ros.tracks.store.roots import resolve_dash_root
 from ml_dash_ros.tracks.store.segments import COMPACT_MIN_ROWS
@@ -60,7 +44,6 @@ __all__ = ["BagError", "ImportReport", "RecordingExistsError", "TopicImport", "b
 
 NODE_NAME = "ml-dash-ros import"
 PROGRESS_EVERY = 1000
-CHUNK_ROWS = 2000            # rows (or column-converted messages) handed over at once
 # Segments are cut by size, not time, and written by the background flusher while the bag
 # is decoded. Each holds at least the rows above which the store leaves segments as they are
 # (no rewrite at close: compaction was a third of the store's share), and about a sixteenth
@@ -68,68 +51,7 @@ CHUNK_ROWS = 2000            # rows (or column-converted messages) handed over a
 MAX_BATCH_ROWS = 262_144
 BUFFER_ROWS = 500_000        # at least this many rows buffered in all (memory stays bounded)
 FLUSH_SECONDS = 600.0        # a time-based flush only for very slow imports
-TS = "_ts"
 Progress = Callable[[int, int], None]
-
-
-@dataclass
-class TopicImport:
-    """What happened to one mapped topic's messages."""
-
-    type: str = ""
-    received: int = 0
-    entries: int = 0
-    undecodable: int = 0
-    append_errors: int = 0
-    tracks: set = field(default_factory=set)
-    skipped: str = ""
-    first_error: str = ""
-    to_previous_episode: int = 0    # late messages of the pass before a time jump
-
-
-@dataclass(slots=True)
-class _Chunk:
-    """Rows queued for one track: value tuples in the order of ``names``, then `_ts`."""
-
-    names: tuple
-    counts: TopicImport
-    rows: list
-
-
-@dataclass(slots=True)
-class _Batch:
-    """Decoded messages of one topic waiting to be converted in columns."""
-
-    pipeline: TopicPipeline
-    counts: TopicImport
-    msgs: list
-    times: list
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    """The result of an import: where it went and the counts stored in recorder.json."""
-
-    bag: str
-    prefix: str
-    path: Path
-    storage: str
-    messages: int
-    entries: int
-    seconds: float
-    topics: dict          # topic -> the recorder.json row
-    unmapped: dict        # topic -> message count, for bag topics the mapping does not list
-    episodes: tuple = ()  # every prefix written, in order (more than one after a time jump)
-
-    @property
-    def rate(self) -> float:
-        """Return messages imported per second."""
-        return self.messages / self.seconds if self.seconds > 0 else 0.0
-
-    @property
-    def dropped(self) -> int:
-        """Return the messages or entries not recorded, over all topics."""
-        return sum(row["dropped"] for row in self.topics.values())
 
 
 def import_bag(path: Union[str, os.PathLike], config: Union[RecordConfig, str, os.PathLike],
@@ -180,7 +102,7 @@ class _Import:
         self.passes = {t.topic: StampPasses(config.recorder.time_jump_threshold)
                        for t in config.topics}
         self.jumps: list = []      # stamps that jumped back (a sim reset, a looped bag)
-        self.previous: Optional[_Closed] = None     # the episode before the last jump
+        self.previous: Optional[ClosedEpisode] = None     # the episode before the last jump
         self.episodes: list = [exp.prefix]
         self._begin_episode(exp)
 
@@ -190,8 +112,7 @@ class _Import:
         self.topics = {name: TopicImport(type=old.type, skipped=old.skipped)
                        for name, old in self.topics.items()}
         self.pipelines = {t.topic: TopicPipeline(t) for t in self.config.topics}
-        self.pending: dict = {}    # track -> _Chunk
-        self.batches: dict = {}    # topic -> _Batch, for topics converted in columns
+        self.rows = RowQueue(exp, self.pipelines, self.topics)
         self.cameras: Optional[Cameras] = Cameras(exp.files("video").directory, block=True)
         self.sinks: dict = {}      # topic -> CameraSink, for image topics (video)
         self.started = time.time()
@@ -211,7 +132,7 @@ class _Import:
             self.exp.tracks.flush()
         except BaseException as err:
             try:
-                self._drain()  # keep what was read before the failure
+                self.rows.drain()  # keep what was read before the failure
                 self._close_cameras()
             finally:
                 self._finish(time.perf_counter() - clock, "failed", one_line(err))
@@ -253,7 +174,7 @@ class _Import:
         routes = self._routes(wanted)
         episode = self.exp
         passes, jumps_split = self.passes, self.config.recorder.on_time_jump == "new_episode"
-        queue = self._queue
+        queue = self.rows.queue
         progress, done = self.progress, 0
         if progress is not None:
             progress(0, total)
@@ -281,8 +202,8 @@ class _Import:
                     if jumps_split:
                         counts.received -= 1        # this message opens the next episode
                     self._time_jump(conn.topic, header_ts, stamp * 1e-9, jumps_split)
-                    if self.exp is not episode:     # a new episode: new routes and counters
-                        episode, routes = self.exp, self._routes(wanted)
+                    if self.exp is not episode:     # a new episode: new routes, counters, rows
+                        episode, routes, queue = self.exp, self._routes(wanted), self.rows.queue
                         counts, entries, msgtype, skipped, batch = routes[conn.id]
                         counts.received += 1
                 elif verdict == PREVIOUS and self.previous is not None:
@@ -292,19 +213,19 @@ class _Import:
                 batch.msgs.append(msg)
                 batch.times.append(stamp * 1e-9)
                 if len(batch.msgs) >= CHUNK_ROWS:
-                    self._convert_batch(batch)
+                    self.rows.convert(batch)
                 continue
             for track, names, values, ts in entries(msg, stamp * 1e-9):
                 queue(track, names, values + (ts,), counts)
         self.messages = done
-        self._drain()
+        self.rows.drain()
         if progress is not None:
             progress(done, total)
 
     def _routes(self, wanted: list) -> dict:
         """Return connection id -> (counts, entries, type, skipped, batch) of this episode."""
-        return {c.id: (self.topics[c.topic], self._entries_for(c), c.msgtype,
-                       c.id in self.skip, self._batch_for(c)) for c in wanted}
+        return {c.id: (self.topics[c.topic], self._entries_for(c), c.msgtype, c.id in self.skip,
+                       self.rows.batch_for(c, c.id in self.skip)) for c in wanted}
 
     def _time_jump(self, topic: str, ts: float, log_time: float, split: bool) -> None:
         """Stamps of ``topic`` jumped back: start the next episode (or, told to, go on)."""
@@ -318,12 +239,12 @@ class _Import:
         if not split:
             return
         self.events.add("end", log_time, "time_jump")
-        self._drain()
+        self.rows.drain()
         self._close_cameras()
         self.exp.tracks.flush()
         if self.previous is not None:
             self.previous.close()
-        self.previous = _Closed(self.exp, self._doc(0.0), self._rows())
+        self.previous = ClosedEpisode(self.exp, self._doc(0.0), self._rows())
         prefix = _next_prefix(self.exp.dash_root, self.base, len(self.episodes))
         self.episodes.append(prefix)
         exp = _experiment(prefix, self.exp.dash_root, self.config, messages=0)
@@ -351,92 +272,6 @@ class _Import:
         for topic, sink in self.sinks.items():
             self.pipelines[topic].counts.update(
                 {k: v for k, v in sink.counts().items() if isinstance(v, int)})
-
-    def _queue(self, track: str, names: tuple, row: tuple, counts: TopicImport) -> None:
-        """Queue one row; a chunk is a run of same-shaped rows from one topic (keeps order)."""
-        chunk = self.pending.get(track)
-        if chunk is None or chunk.names is not names or chunk.counts is not counts:
-            if chunk is not None:
-                self._append(track)
-            chunk = self.pending[track] = _Chunk(names, counts, [])
-        rows = chunk.rows
-        rows.append(row)
-        if len(rows) >= CHUNK_ROWS:
-            self._append(track)
-
-    def _batch_for(self, conn: Any) -> Optional["_Batch"]:
-        """Return the message queue of a topic converted in columns, or None.
-
-        Only for a type with a column converter, a track without a template that no other
-        mapped topic can write to (so no other rows need to interleave with its rows).
-        """
-        pipeline = self.pipelines[conn.topic]
-        if conn.id in self.skip or not pipeline.batchable(conn.msgtype):
-            return None
-        track = pipeline.config.track
-        for other in self.pipelines.values():
-            head = other.config.track.split("{", 1)[0]
-            if other is not pipeline and (other.config.track == track or (
-                    "{" in other.config.track and track.startswith(head))):
-                return None
-        batch = self.batches.get(conn.topic)
-        if batch is None:
-            batch = self.batches[conn.topic] = _Batch(pipeline, self.topics[conn.topic], [], [])
-        return batch
-
-    def _convert_batch(self, batch: "_Batch") -> None:
-        """Convert a topic's queued messages in columns (or one by one) and hand them over."""
-        msgs, times = batch.msgs, batch.times
-        batch.msgs, batch.times = [], []
-        counts = batch.counts
-        result = batch.pipeline.columns(msgs, times)
-        if result is not None:
-            track, names, cols, ts = result
-            if track in self.pending:
-                self._append(track)  # rows queued before these go first
-            columns = {TS: ts}
-            for name, col in zip(names, cols):
-                columns[name] = pa.array(col) if isinstance(col, list) else col
-            try:
-                self.exp.tracks(track).append_batch(columns)
-            except MlDashRosError:
-                pass  # all or none: one by one below counts only the bad rows
-            else:
-                counts.entries += len(msgs)
-                counts.tracks.add(track)
-                return
-        for msg, receive_time in zip(msgs, times):
-            for track, names, values, ts in batch.pipeline.entries(msg, receive_time):
-                self._queue(track, names, values + (ts,), counts)
-
-    def _append(self, track: str) -> None:
-        """Hand a track's queued rows to the Track API (as the live node's appends would)."""
-        chunk = self.pending.pop(track)
-        counts, builder = chunk.counts, self.exp.tracks(track)
-        try:
-            builder.append_rows(chunk.names + (TS,), chunk.rows)
-        except MlDashRosError:  # all or none: retry row by row to count only the bad ones
-            for row in chunk.rows:
-                fields = dict(zip(chunk.names, row))
-                try:
-                    builder.append(_ts=row[-1], **fields)
-                except MlDashRosError as err:  # as the live node: count, keep going
-                    counts.append_errors += 1
-                    counts.first_error = counts.first_error or f"{track}: {one_line(err)}"
-                    continue
-                counts.entries += 1
-                counts.tracks.add(track)
-            return
-        counts.entries += len(chunk.rows)
-        counts.tracks.add(track)
-
-    def _drain(self) -> None:
-        """Append every queued message and row."""
-        for batch in self.batches.values():
-            if batch.msgs:
-                self._convert_batch(batch)
-        for track in list(self.pending):
-            self._append(track)
 
     def _finish(self, seconds: float, status: str, error: Optional[str]) -> ImportReport:
         try:
@@ -468,49 +303,7 @@ class _Import:
 
     def _rows(self) -> dict:
         """Return per-topic rows in the live recorder's recorder.json shape."""
-        duration = bag_seconds(self.reader)
-        rows = {}
-        for topic, counts in self.topics.items():
-            pipeline = self.pipelines[topic]
-            rows[topic] = TopicStats(
-                type=counts.type, qos="", qos_incompatible=0, subscribed=bool(counts.type),
-                received=counts.received, entries=counts.entries, paused=0,
-                append_errors=counts.append_errors,
-                written=sum(self.exp.tracks(t).written_rows for t in counts.tracks),
-                buffered=0, rate=counts.received / duration if duration > 0 else 0.0,
-                tracks=tuple(sorted(counts.tracks)),
-                problems=tuple(pipeline.counts.items()), undecodable=counts.undecodable,
-                first_error=pipeline.first_error or counts.first_error or None,
-                skipped=counts.skipped or (None if counts.type else "not in the bag"),
-            ).as_dict()
-        return rows
-
-
-class _Closed:
-    """The episode before a time jump: open a while longer for late messages of its pass."""
-
-    def __init__(self, exp: Experiment, doc: dict, rows: dict) -> None:
-        """Keep the experiment, its recorder.json document and its topic rows."""
-        self.exp, self.doc, self.rows = exp, doc, rows
-        self.late = Counter()
-
-    def take(self, pipeline: TopicPipeline, msg: Any, log_time: float,
-             counts: TopicImport) -> None:
-        """Append a late message of this episode's pass (counted in the new episode too)."""
-        counts.to_previous_episode += 1
-        self.late[pipeline.config.topic] += 1
-        for track, names, values, ts in pipeline.entries(msg, log_time):
-            try:
-                self.exp.tracks(track).append(_ts=ts, **dict(zip(names, values)))
-            except MlDashRosError as err:
-                counts.first_error = counts.first_error or f"{track}: {one_line(err)}"
-
-    def close(self) -> None:
-        """Close the episode and write its recorder.json (late messages counted)."""
-        self.exp.close()
-        for topic, n in self.late.items():
-            self.rows[topic]["late_messages"] = n
-        write_recorder_json(self.exp.path, {**self.doc, "topics": self.rows})
+        return topic_rows(self.topics, self.pipelines, self.exp, bag_seconds(self.reader))
 
 
 def _header_stamp(msg: Any) -> Optional[float]:

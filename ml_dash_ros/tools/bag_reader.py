@@ -1,5 +1,12 @@
 """Reading rosbag2 bags with ``rosbags``: open one (failures as BagError), the types it
-carries (its stored definitions win over the built-in ones), its messages and its size."""
+carries (its stored definitions win over the built-in ones), its messages and its size.
+
+Types: the bag's own message definitions where present (they describe the data as written),
+else the built-in ROS 2 Kilted types of ``rosbags``. ``rosbags.rosbag2.Reader`` is used rather
+than ``rosbags.highlevel.AnyReader`` because AnyReader builds its typestore all or nothing: one
+missing or mismatching definition refuses the whole bag, and a bag with definitions disables
+the built-in types for the topics that lack one. Here each type stands alone.
+"""
 
 from __future__ import annotations
 
