@@ -34,6 +34,7 @@ DEFAULT_RATES = {"joint_states": 500.0, "imu": 200.0, "camera_info": 30.0, "tf":
                  "camera": 30.0}
 # Images a subscriber may lag behind by before a reliable publisher overwrites them (1 s).
 IMAGE_DEPTH = 30
+HISTORY_SECONDS = 2.0
 # A clock jump larger than this (sim time reset, a suspended machine) restarts a topic's grid
 # at the current time instead of publishing the whole backlog.
 MAX_BACKLOG_NS = 1_000_000_000
@@ -73,10 +74,14 @@ class DemoRobot(Node):
         if not self.declare_parameter("camera", True).value:
             rates["camera"] = 0.0
 
-        self._joint_pub = self.create_publisher(JointState, "joint_states", 100)
-        self._imu_pub = self.create_publisher(Imu, "imu/data", 100)
-        self._info_pub = self.create_publisher(CameraInfo, "camera/color/camera_info", 10)
-        self._tf_pub = self.create_publisher(TFMessage, "tf", 100)
+        # History for HISTORY_SECONDS of each numeric topic: a reliable reader starved of CPU
+        # that long (a busy machine) still gets every stamp; 0.2 s lost some under heavy load.
+        depth = {name: max(10, round(rate * HISTORY_SECONDS)) for name, rate in rates.items()}
+        self._joint_pub = self.create_publisher(JointState, "joint_states", depth["joint_states"])
+        self._imu_pub = self.create_publisher(Imu, "imu/data", depth["imu"])
+        self._info_pub = self.create_publisher(CameraInfo, "camera/color/camera_info",
+                                               depth["camera_info"])
+        self._tf_pub = self.create_publisher(TFMessage, "tf", depth["tf"])
         self._color_pub = self.create_publisher(Image, "camera/color/image_raw", IMAGE_DEPTH)
         self._depth_pub = self.create_publisher(Image, "camera/depth/image_raw", IMAGE_DEPTH)
         latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
