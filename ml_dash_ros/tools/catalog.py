@@ -18,7 +18,8 @@ import pyarrow as pa
 from ml_dash_ros.errors import NotFoundError, StoreError, TrackNotFoundError
 from ml_dash_ros.tracks import Experiment
 from ml_dash_ros.tracks.store import layout, reader, schema
-from ml_dash_ros.tracks.store.roots import resolve_dash_root
+from ml_dash_ros.tracks.store.roots import readable_root
+from ml_dash_ros.tracks.store.storage import storage_of
 from ml_dash_ros.tracks.store.contract import STATUS_FILE, TRACKS_DIR
 
 
@@ -33,7 +34,7 @@ def open_experiment(prefix: str, *,
 
     ``dash_root`` None: ``$ML_DASH_ROOT``, else ``.dash``.
     """
-    root = Path(resolve_dash_root(dash_root)).expanduser()
+    root = readable_root(dash_root)
     if not root.is_dir():
         raise NotFoundError(f"dash_root {str(root)!r} does not exist")
     exp = Experiment(prefix, dash_root=root)
@@ -134,5 +135,5 @@ def size_on_disk(directory: Path) -> int:
     total = 0
     for path in live_files(directory):
         with contextlib.suppress(FileNotFoundError):
-            total += path.stat().st_size
+            total += storage_of(directory).size(path)
     return total

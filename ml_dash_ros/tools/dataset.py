@@ -24,7 +24,7 @@ from ml_dash_ros.tools.side_files import read_json, read_status
 from ml_dash_ros.tracks import Experiment
 from ml_dash_ros.tracks.api.align import align
 from ml_dash_ros.tracks.store.contract import PARAMS_FILE
-from ml_dash_ros.tracks.store.roots import resolve_dash_root
+from ml_dash_ros.tracks.store.roots import readable_root
 from ml_dash_ros.video.aligned import IMAGE, with_frames
 
 EPISODE = "episode"              # the column naming each row's episode (its prefix)
@@ -54,7 +54,7 @@ class Dataset:
                  where: Optional[dict] = None, status: Optional[str] = None,
                  since: Optional[str] = None, until: Optional[str] = None) -> None:
         """Select episodes; ``where`` maps param names to required values."""
-        self.dash_root = Path(resolve_dash_root(dash_root)).expanduser()
+        self.dash_root = readable_root(dash_root)
         self.pattern = pattern
         found = [p for p in find_experiments(self.dash_root) if fnmatch.fnmatchcase(p, pattern)]
         episodes = [_episode(self.dash_root, prefix) for prefix in found]

@@ -28,7 +28,7 @@ from ml_dash_ros.tracks.store import layout, liveness, schema
 from ml_dash_ros.tools import catalog as store
 from ml_dash_ros.tools.cameras import summarize_cameras
 from ml_dash_ros.tools.side_files import read_recorder, read_status
-from ml_dash_ros.tracks.store.roots import resolve_dash_root
+from ml_dash_ros.tracks.store.roots import readable_root
 from ml_dash_ros.tracks.store.contract import FILES_DIR, KINDS, QUARANTINE_DIR
 
 GAP_FACTOR = 3.0
@@ -128,7 +128,7 @@ class ExperimentSummary:
 
 def find_experiments(dash_root: Union[str, os.PathLike, None] = None) -> list:
     """Return the prefixes of every experiment under dash_root ($ML_DASH_ROOT, .dash), sorted."""
-    root = Path(resolve_dash_root(dash_root)).expanduser()
+    root = readable_root(dash_root)
     if not root.is_dir():
         raise NotFoundError(f"dash_root {str(root)!r} does not exist")
     found = []
@@ -145,7 +145,7 @@ def list_experiments(dash_root: Union[str, os.PathLike, None] = None) -> list:
 
     An experiment or track that cannot be read is listed with what is wrong, never dropped.
     """
-    root = Path(resolve_dash_root(dash_root)).expanduser()
+    root = readable_root(dash_root)
     out = []
     for prefix in find_experiments(root):
         try:

@@ -52,11 +52,13 @@ def refuse_unknown_keys(monkeypatch):
 def staging(tmp_path, monkeypatch):
     """Stage s3:// recordings under tmp_path; forget the mounts after the test."""
     from ml_dash_ros.tracks.store.s3_storage import detach_all
+    from ml_dash_ros.tracks.store.remote_view import forget_views
     from ml_dash_ros.tracks.store.uploader import stop_all
     monkeypatch.setenv("ML_DASH_STAGING", str(tmp_path / "staging"))
     yield tmp_path / "staging"
     stop_all()
     detach_all()
+    forget_views()
 
 
 def upload(local_dir, bucket, key):

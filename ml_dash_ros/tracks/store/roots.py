@@ -42,3 +42,13 @@ def local_root(dash_root: str | os.PathLike) -> Path:
         from ml_dash_ros.tracks.store.s3_storage import attach
         return attach(os.fspath(dash_root), staging_root()).staging
     return Path(dash_root).expanduser().absolute()
+
+
+def readable_root(dash_root: str | os.PathLike | None = None) -> Path:
+    """Return a directory to walk for reading: the dash_root, or a view of an ``s3://`` one."""
+    from ml_dash_ros.tracks.store import remote
+    resolved = resolve_dash_root(dash_root)
+    if remote.is_remote(resolved):
+        from ml_dash_ros.tracks.store.remote_view import view
+        return view(resolved)
+    return Path(resolved).expanduser()
