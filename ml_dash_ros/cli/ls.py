@@ -7,6 +7,7 @@ import argparse
 from ml_dash_ros.cli import output
 from ml_dash_ros.tools.inventory import list_experiments
 from ml_dash_ros.tools.listing import print_experiments
+from ml_dash_ros.tracks.store import remote, roots, upload
 
 
 def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
@@ -31,6 +32,20 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not experiments:
         output.console().print(f"no experiments under {output.text(args.dash_root)}")
-        return 0
-    print_experiments(experiments)
+    else:
+        print_experiments(experiments)
+    _print_waiting(args.dash_root)
     return 0
+
+
+def _print_waiting(dash_root: str) -> None:
+    """For an s3:// root, say what still waits to upload in its staging directory."""
+    if not remote.is_remote(str(dash_root)):
+        return
+    root = remote.parse(str(dash_root))
+    staging = roots.staging_root() / root.bucket / root.path
+    left = upload.waiting(staging)
+    if left.files:
+        output.console().print(
+            f"{left.files} files ({output.size(left.bytes)}) wait to upload in "
+            f"{output.text(str(staging))}: ml-dash-ros sync --to {output.text(root.uri)}")

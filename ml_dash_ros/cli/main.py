@@ -14,13 +14,13 @@ from typing import Optional, Sequence
 
 from ml_dash_ros import __version__
 from ml_dash_ros.cli import (align, check, episodes, export, frames, importbag, info, ls, output,
-                             plot, read)
+                             plot, read, sync)
 from ml_dash_ros.errors import ConfigError, MlDashRosError
 from ml_dash_ros.mapping import load_config
 from ml_dash_ros.tracks.store.roots import DASH_ROOT_ENV, DEFAULT_DASH_ROOT, resolve_dash_root
 
 PROG = "ml-dash-ros"
-COMMANDS = (ls, info, read, export, plot, importbag, align, check, episodes, frames)
+COMMANDS = (ls, info, read, export, plot, importbag, align, check, episodes, frames, sync)
 
 
 def build_parser() -> argparse.ArgumentParser:
