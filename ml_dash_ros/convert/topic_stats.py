@@ -3,8 +3,9 @@
 A ``TopicStats`` record is the per-topic row of ``recorder.json`` (and of the node's
 ``/diagnostics`` and log line), turned into a dict only at that edge (``as_dict``). The rule
 for ``dropped`` lives here, once: entries or messages that reached the recorder and were not
-recorded (the store refused them, the buffer was full, the bag could not decode them, or the
-pipeline found no stamp, an error or a missing template key). ``write_recorder_json`` writes
+recorded (the store refused them, the buffer was full, the bag could not decode them, the
+pipeline found no stamp, an error or a missing template key, or a camera frame did not reach
+its video). ``write_recorder_json`` writes
 the file, atomically, for both.
 """
 
@@ -17,8 +18,10 @@ from typing import Any, Mapping
 
 from ml_dash_ros.tracks.store.contract import RECORDER_FILE, write_json
 
-# Pipeline counters (``TopicPipeline.counts``) whose entries are not written.
-DROPPING_PROBLEMS = ("no_stamp", "errors", "missing_key")
+# Pipeline counters (``TopicPipeline.counts``) whose entries are not written, and the camera
+# counters of frames the video does not hold (``video.CameraSink.counts``).
+DROPPING_PROBLEMS = ("no_stamp", "errors", "missing_key", "video_refused", "video_invalid",
+                     "video_errors", "video_late")
 
 
 def pipeline_dropped(problems: Mapping[str, Any]) -> int:

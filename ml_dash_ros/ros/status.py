@@ -20,7 +20,8 @@ def status_rows(recorders: dict[str, TopicRecorder], experiment: Any, skipped: d
     for topic, recorder in recorders.items():
         builders = [experiment.tracks(track) for track in sorted(recorder.tracks)]
         problems = recorder.problems()
-        first_error = problems.pop("first_error", None) or recorder.first_append_error
+        first_error = (problems.pop("first_error", None) or recorder.first_append_error
+                       or problems.get("video_first_error"))
         counts, loss = recorder.counts, recorder.loss()
         store_error = next((b.store_error for b in builders if b.store_error), None)
         rows[topic] = TopicStats(

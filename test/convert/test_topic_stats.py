@@ -22,6 +22,10 @@ def stats(**changes):
     ({"undecodable": 4}, 4),
     ({"problems": (("no_stamp", 1), ("errors", 2), ("missing_key", 3))}, 6),
     ({"problems": (("unchanged", 5), ("stamp_fallback", 7), ("static_stamp", 1))}, 0),
+    # camera frames the video did not keep: refused (queue full), invalid, in a segment that
+    # could not be written, stragglers of an episode already closed
+    ({"problems": (("video_frames", 9), ("video_refused", 1), ("video_invalid", 2),
+                   ("video_errors", 4), ("video_late", 8), ("video_segments", 3))}, 15),
 ])
 def test_dropped_counts_refused_undecodable_and_unwritten_entries(changes, dropped):
     assert stats(**changes).dropped == dropped
