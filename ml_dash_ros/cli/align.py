@@ -14,9 +14,7 @@ from ml_dash_ros.cli.timerange import add_range, resolve_range, warn_if_missed
 from ml_dash_ros.tools.align import METHODS, align
 from ml_dash_ros.tools.catalog import open_experiment
 from ml_dash_ros.tools.dataset import Dataset
-from ml_dash_ros.tools.on_ray import align_on_ray
-
-LOCAL_RAY = "local"
+from ml_dash_ros.tools.on_ray import LOCAL_RAY, align_on_ray
 
 
 def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
@@ -73,7 +71,7 @@ def _run_on_ray(args: argparse.Namespace) -> int:
     dataset = Dataset(args.prefix, dash_root=args.dash_root, where=parse_where(args.where))
     done = align_on_ray(dataset, output.split_list(args.tracks) or [], args.hz,
                         out=args.out, method=args.method, tolerance=args.tolerance,
-                        ticks=args.ticks, address=None if args.ray == LOCAL_RAY else args.ray)
+                        ticks=args.ticks, address=args.ray)
     print(f"{len(dataset)} episodes: {len(done.written)} aligned, {len(done.skipped)} "
           f"already there -> {output.text(args.out)}")
     return 0

@@ -1,5 +1,5 @@
-"""Work over a dataset's episodes on Ray: the dataset as a Ray Data dataset, and align as one
-Ray task per episode that writes the episode's shard (``tools.shards``).
+"""Work over a dataset's episodes on Ray: the dataset as a Ray Data dataset, and align or
+export as one Ray task per episode that writes the episode's output (``tools.shards``).
 
 The same code runs on a local Ray and on a cluster (``address="auto"`` or
 ``"ray://host:10001"``; the workers need ml_dash_ros installed and the dash_root reachable).
@@ -12,25 +12,30 @@ import json
 import logging
 import os
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
 
 import pyarrow as pa
 
 from ml_dash_ros.errors import EpisodeJobError, MissingDependencyError
 from ml_dash_ros.tools.dataset import EPISODE, EPISODE_INDEX, Dataset
-from ml_dash_ros.tools.shards import shard_exists, shard_path, write_shard
+from ml_dash_ros.tools.export import export_experiment
+from ml_dash_ros.tools.shards import (episode_dir, shard_exists, shard_path, staged_dir,
+                                      write_shard)
+from ml_dash_ros.tracks.store import remote
 
+LOCAL_RAY = "local"      # an address that starts a new local Ray (as None does)
 INSTALL_HINT = "pip install 'ray[data]' (pinned in requirements/dev.txt)"
 SHOWN_FAULTS = 5
 
 
 @dataclass(frozen=True)
-class AlignedShards:
-    """What ``align_on_ray`` did: every episode's shard, in the dataset's order."""
+class EpisodeOutputs:
+    """What a job over episodes did: every episode's output, in the dataset's order."""
 
-    paths: tuple            # one shard per episode
-    written: tuple          # prefixes aligned and written by this call
-    skipped: tuple          # prefixes whose shard was already there
+    paths: tuple            # one shard (align) or directory (export) per episode
+    written: tuple          # prefixes done by this call
+    skipped: tuple          # prefixes whose output was already there
 
 
 def import_ray() -> Any:
@@ -49,7 +54,7 @@ def connect(address: Optional[str] = None) -> Any:
     ray = import_ray()
     if ray.is_initialized():
         return ray
-    if address:
+    if address and address != LOCAL_RAY:
         ray.init(address=address, logging_level=logging.WARNING)
     else:
         ray.init(include_dashboard=False, logging_level=logging.WARNING)
@@ -89,7 +94,7 @@ def episodes_table(dataset: Dataset) -> pa.Table:
 def align_on_ray(dataset: Dataset, tracks: Sequence[str], hz: Optional[float] = None, *,
                  out: str | os.PathLike, method: str = "asof",
                  tolerance: Optional[float] = None, address: Optional[str] = None,
-                 **kwargs: Any) -> AlignedShards:
+                 **kwargs: Any) -> EpisodeOutputs:
     """Align every episode (``Dataset.align_episode``) in its own Ray task, each writing its
     shard under ``out``; episodes whose shard is already there are skipped.
 
@@ -97,32 +102,62 @@ def align_on_ray(dataset: Dataset, tracks: Sequence[str], hz: Optional[float] = 
     EpisodeJobError naming each failed episode once every task is done; the shards written
     stay, so a rerun does only what is left.
     """
-    ray = connect(address)
-    todo = [i for i, e in enumerate(dataset.episodes) if not shard_exists(out, e.prefix)]
-    written: list = []
-    if todo:
-        task = ray.remote(_align_shard).options(num_cpus=1)
-        shared = ray.put(dataset)
-        refs = [task.remote(shared, index, list(tracks), hz, method, tolerance, kwargs,
-                            os.fspath(out)) for index in todo]
-        faults = {}
-        for index, ref in zip(todo, refs):
-            prefix = dataset.episodes[index].prefix
-            try:
-                fault = ray.get(ref)
-            except Exception as err:  # noqa: BLE001 - a lost worker or task: named below
-                fault = f"{type(err).__name__}: {str(err).splitlines()[0]}"
-            if fault is None:
-                written.append(prefix)
-            else:
-                faults[prefix] = fault
-        if faults:
-            raise EpisodeJobError(_describe(faults, len(todo)), faults,
-                                  [shard_path(out, p) for p in written])
-    pending = set(todo)
-    skipped = [e.prefix for i, e in enumerate(dataset.episodes) if i not in pending]
-    return AlignedShards(paths=tuple(shard_path(out, e.prefix) for e in dataset.episodes),
-                         written=tuple(written), skipped=tuple(skipped))
+    done = [shard_exists(out, e.prefix) for e in dataset.episodes]
+    written = _run(connect(address), _align_shard, dataset, done, "align",
+                   [list(tracks), hz, method, tolerance, kwargs, os.fspath(out)],
+                   lambda prefix: shard_path(out, prefix))
+    return _outputs(dataset, done, written, lambda prefix: shard_path(out, prefix))
+
+
+def export_on_ray(dataset: Dataset, out: str | os.PathLike, *, fmt: str = "parquet",
+                  tracks: Optional[Sequence[str]] = None,
+                  address: Optional[str] = None) -> EpisodeOutputs:
+    """Export every episode (``export_experiment``: a file per track and the side files) in
+    its own Ray task to ``out/<prefix, percent-encoded>/``; episodes already there are
+    skipped. ``out`` is a local (or shared) directory. Errors as in ``align_on_ray``."""
+    if remote.is_remote(out):
+        raise ValueError(f"export on Ray: --out {out}: expected a local or shared directory "
+                         "(align --ray writes shards to s3://)")
+    out = Path(out).expanduser().absolute()
+    done = [episode_dir(out, e.prefix).is_dir() for e in dataset.episodes]
+    written = _run(connect(address), _export_episode, dataset, done, "export",
+                   [str(out), fmt, None if tracks is None else list(tracks)],
+                   lambda prefix: str(episode_dir(out, prefix)))
+    return _outputs(dataset, done, written, lambda prefix: str(episode_dir(out, prefix)))
+
+
+def _run(ray: Any, function: Callable, dataset: Dataset, done: list, what: str, args: list,
+         path_of: Callable[[str], str]) -> list:
+    """Run ``function(dataset, index, *args)`` as a Ray task per episode not ``done``; return
+    the prefixes written; EpisodeJobError once all are done if any failed."""
+    todo = [index for index, there in enumerate(done) if not there]
+    if not todo:
+        return []
+    task = ray.remote(function).options(num_cpus=1)
+    shared = ray.put(dataset)
+    refs = [task.remote(shared, index, *args) for index in todo]
+    written, faults = [], {}
+    for index, ref in zip(todo, refs):
+        prefix = dataset.episodes[index].prefix
+        try:
+            fault = ray.get(ref)
+        except Exception as err:  # noqa: BLE001 - a lost worker or task: named below
+            fault = f"{type(err).__name__}: {str(err).splitlines()[0]}"
+        if fault is None:
+            written.append(prefix)
+        else:
+            faults[prefix] = fault
+    if faults:
+        raise EpisodeJobError(_describe(what, faults, len(todo)), faults,
+                              [path_of(prefix) for prefix in written])
+    return written
+
+
+def _outputs(dataset: Dataset, done: list, written: list,
+             path_of: Callable[[str], str]) -> EpisodeOutputs:
+    prefixes = [e.prefix for e in dataset.episodes]
+    return EpisodeOutputs(paths=tuple(path_of(p) for p in prefixes), written=tuple(written),
+                          skipped=tuple(p for p, there in zip(prefixes, done) if there))
 
 
 def _align_shard(dataset: Dataset, index: int, tracks: list, hz: Optional[float],
@@ -137,6 +172,19 @@ def _align_shard(dataset: Dataset, index: int, tracks: list, hz: Optional[float]
     return None
 
 
+def _export_episode(dataset: Dataset, index: int, out: str, fmt: str,
+                    tracks: Optional[list]) -> Optional[str]:
+    """Export one episode into its directory (a Ray task); return its fault, else None."""
+    prefix = dataset.episodes[index].prefix
+    try:
+        with staged_dir(episode_dir(out, prefix)) as staging:
+            export_experiment(prefix, staging, dash_root=dataset.dash_root, fmt=fmt,
+                              tracks=tracks)
+    except Exception as err:  # noqa: BLE001 - reported per episode by the caller
+        return f"{type(err).__name__}: {err}"
+    return None
+
+
 def _read_batch(batch: pa.Table, *, dataset: Dataset, track: str,
                 columns: Optional[Sequence[str]]) -> pa.Table:
     tables = [dataset.read_episode(index, track, columns)
@@ -144,9 +192,9 @@ def _read_batch(batch: pa.Table, *, dataset: Dataset, track: str,
     return pa.concat_tables(tables, promote_options="permissive")
 
 
-def _describe(faults: dict, tried: int) -> str:
+def _describe(what: str, faults: dict, tried: int) -> str:
     shown = "; ".join(f"{prefix}: {fault}" for prefix, fault in
                       list(faults.items())[:SHOWN_FAULTS])
     more = f"; and {len(faults) - SHOWN_FAULTS} more" if len(faults) > SHOWN_FAULTS else ""
-    return (f"align on Ray: {len(faults)} of {tried} episodes failed, their shards not "
+    return (f"{what} on Ray: {len(faults)} of {tried} episodes failed, nothing of theirs "
             f"written (the others are kept; a rerun does only what is left): {shown}{more}")

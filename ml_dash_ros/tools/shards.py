@@ -1,16 +1,21 @@
-"""A directory of per-episode Parquet shards (a local path or ``s3://bucket/path``).
+"""A directory of per-episode outputs: Parquet shards (a local path or ``s3://bucket/path``)
+or, locally, a directory per episode.
 
-A shard is named from its episode's prefix (``alice/franka/pick-001`` ->
-``alice%2Ffranka%2Fpick-001.parquet``) and is only ever complete: it is written under a hidden
-temporary name (``.NAME.*.tmp``, which ``pyarrow.dataset`` and ``*.parquet`` globs skip) and
-renamed. The directory reads back as one table with DuckDB, Polars or ``pyarrow.dataset``.
+An output is named from its episode's prefix (``alice/franka/pick-001`` ->
+``alice%2Ffranka%2Fpick-001.parquet``, or that name without the suffix for a directory) and is
+only ever complete: it is written under a hidden temporary name (``.NAME.*.tmp``, which
+``pyarrow.dataset`` and ``*.parquet`` globs skip) and renamed. The shards read back as one table
+with DuckDB, Polars or ``pyarrow.dataset``.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import quote
 
 import pyarrow as pa
@@ -19,7 +24,7 @@ import pyarrow.parquet as pq
 
 from ml_dash_ros.errors import StoreError
 from ml_dash_ros.tracks.store import remote
-from ml_dash_ros.tracks.store.contract import atomic_write_bytes
+from ml_dash_ros.tracks.store.contract import atomic_write_bytes, fsync_dir
 
 SUFFIX = ".parquet"
 
@@ -64,6 +69,27 @@ def write_shard(out: str | os.PathLike, prefix: str, table: pa.Table) -> str:
         _delete_quietly(fs, tmp)
         raise StoreError(f"cannot write {path}: {remote.describe(err)}") from err
     return path
+
+
+def episode_dir(out: str | os.PathLike, prefix: str) -> Path:
+    """Return the local directory of ``prefix``'s output under ``out``."""
+    return Path(out).expanduser().absolute() / quote(prefix, safe="")
+
+
+@contextmanager
+def staged_dir(final: Path) -> Iterator[Path]:
+    """Yield a new hidden directory beside ``final``, renamed to ``final`` when the block
+    ends well and removed when it raises."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
+    staging.mkdir()
+    try:
+        yield staging
+        os.rename(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    fsync_dir(final.parent)
 
 
 def _remote_key(out: str, prefix: str) -> tuple[pafs.FileSystem, str]:

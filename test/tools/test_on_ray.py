@@ -1,8 +1,10 @@
 """A dataset's episodes on a real local Ray (num_cpus=2): Ray Data datasets, and align as one
 Ray task per episode writing its shard."""
 
+import shutil
 import subprocess
 import sys
+from urllib.parse import quote
 
 import duckdb
 import numpy as np
@@ -18,9 +20,10 @@ from ml_dash_ros import Experiment
 from ml_dash_ros.errors import EpisodeJobError, MissingDependencyError
 from ml_dash_ros.tools import on_ray
 from ml_dash_ros.tools.dataset import Dataset
-from ml_dash_ros.tools.on_ray import align_on_ray, to_ray_dataset
+from ml_dash_ros.tools.export import export_experiment
+from ml_dash_ros.tools.on_ray import align_on_ray, export_on_ray, to_ray_dataset
 from ml_dash_ros.tools.shards import shard_name
-from test.tools.conftest import REPO, child_env, run_cli
+from test.tools.conftest import REPO, child_env, run_cli, tree_digest
 
 pytestmark = pytest.mark.timeout(900)    # Ray starts slowly on a busy machine
 
@@ -205,3 +208,44 @@ def test_the_readme_reads_the_shards_back(shards, expected, line):
     elif isinstance(result, polars.DataFrame):
         result = result.to_arrow()
     assert result.num_rows == expected.num_rows
+
+
+@pytest.fixture(scope="module")
+def exported(good, tmp_path_factory):
+    out = tmp_path_factory.mktemp("exported")
+    export_on_ray(good, out, tracks=TRACKS)
+    return out
+
+
+@pytest.mark.parametrize("prefix", sorted(GOOD))
+def test_an_exported_episode_holds_what_export_experiment_writes(root, exported, prefix,
+                                                                 tmp_path):
+    export_experiment(prefix, tmp_path, dash_root=root, tracks=TRACKS)
+    assert tree_digest(exported / quote(prefix, safe="")) == tree_digest(tmp_path)
+
+
+def test_an_export_rerun_exports_only_the_missing_episodes(good, tmp_path):
+    export_on_ray(good, tmp_path, tracks=TRACKS)
+    shutil.rmtree(tmp_path / quote("alice/franka/pick-003", safe=""))
+    done = export_on_ray(good, tmp_path, tracks=TRACKS)
+    assert done.written == ("alice/franka/pick-003",)
+
+
+def test_a_failing_export_leaves_no_directory_for_its_episode(root, tmp_path):
+    with pytest.raises(EpisodeJobError, match=f"{BROKEN}: TrackNotFoundError"):
+        export_on_ray(Dataset("alice/franka/pick-00[34]", dash_root=root), tmp_path,
+                      tracks=TRACKS)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [quote("alice/franka/pick-003",
+                                                                safe="")]
+
+
+def test_export_on_ray_refuses_an_s3_directory(good):
+    with pytest.raises(ValueError, match="s3://b/x: expected a local or shared directory"):
+        export_on_ray(good, "s3://b/x")
+
+
+def test_the_cli_exports_a_pattern_on_a_local_ray(root, tmp_path):
+    proc = run_cli("export", "alice/franka/pick-00[12]", "--tracks", "robot", "--out", tmp_path,
+                   "--dash-root", root, "--ray", timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / quote("alice/franka/pick-002", safe="") / "robot.parquet").is_file()
