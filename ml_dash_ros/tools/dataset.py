@@ -24,7 +24,8 @@ from ml_dash_ros.tools.side_files import read_json, read_status
 from ml_dash_ros.tracks import Experiment
 from ml_dash_ros.tracks.api.align import align
 from ml_dash_ros.tracks.store.contract import PARAMS_FILE
-from ml_dash_ros.tracks.store.roots import readable_root
+from ml_dash_ros.tracks.store.remote import is_remote
+from ml_dash_ros.tracks.store.roots import readable_root, resolve_dash_root
 from ml_dash_ros.video.aligned import IMAGE, with_frames
 
 EPISODE = "episode"              # the column naming each row's episode (its prefix)
@@ -55,6 +56,7 @@ class Dataset:
                  since: Optional[str] = None, until: Optional[str] = None) -> None:
         """Select episodes; ``where`` maps param names to required values."""
         self.dash_root = readable_root(dash_root)
+        self.source = _portable(dash_root)  # what another process makes readable again
         self.pattern = pattern
         found = [p for p in find_experiments(self.dash_root) if fnmatch.fnmatchcase(p, pattern)]
         episodes = [_episode(self.dash_root, prefix) for prefix in found]
@@ -63,6 +65,14 @@ class Dataset:
             why = f"{len(found)} match the pattern" if found else "none match the pattern"
             raise NotFoundError(f"no episode under {str(self.dash_root)!r} matches "
                                 f"{pattern!r} and the filters ({why})")
+
+    def __getstate__(self) -> dict:
+        """Pickle with the dash_root as given (a Ray task, a process pool)."""
+        return {**self.__dict__, "dash_root": None}
+
+    def __setstate__(self, state: dict) -> None:
+        """Unpickle, making the dash_root readable here (an s3:// view of this process)."""
+        self.__dict__.update(state, dash_root=readable_root(state["source"]))
 
     def __len__(self) -> int:
         """Return the number of episodes."""
@@ -126,6 +136,14 @@ class Dataset:
         if not parts:
             return with_frames(table, self.episodes[0].experiment(self.dash_root), track)
         return pa.concat_tables(parts, promote_options="permissive")   # all-null parts
+
+
+def _portable(dash_root: Union[str, os.PathLike, None]) -> str:
+    """Return the dash_root as any process on this machine or a cluster reaches it."""
+    resolved = resolve_dash_root(dash_root)
+    if is_remote(resolved):
+        return str(resolved)
+    return str(Path(resolved).expanduser().absolute())
 
 
 def _tagged(table: pa.Table, prefix: str, index: int) -> pa.Table:
