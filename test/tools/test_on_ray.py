@@ -249,3 +249,15 @@ def test_the_cli_exports_a_pattern_on_a_local_ray(root, tmp_path):
                    "--dash-root", root, "--ray", timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / quote("alice/franka/pick-002", safe="") / "robot.parquet").is_file()
+
+
+def test_the_cli_refuses_where_without_ray(root, tmp_path):
+    proc = run_cli("align", "alice/franka/pick-001", "--tracks", "robot", "--hz", "5",
+                   "--out", tmp_path / "a.parquet", "--dash-root", root, "--where", "task=pick")
+    assert "--where goes with --ray" in proc.stderr
+
+
+def test_the_cli_refuses_a_time_range_on_ray(root, tmp_path):
+    proc = run_cli("align", "alice/franka/pick-*", "--tracks", "robot", "--hz", "5",
+                   "--out", tmp_path, "--dash-root", root, "--start", "+1", "--ray")
+    assert "--start / --end do not go with --ray" in proc.stderr
