@@ -17,7 +17,7 @@ from ml_dash_ros.convert.passes import DEFAULT_GRACE
 from ml_dash_ros.convert.topic_stats import recorder_json_text, write_recorder_json
 from ml_dash_ros.errors import MlDashRosError, StoreError
 from ml_dash_ros.tracks import Experiment
-from ml_dash_ros.tracks.store import compaction
+from ml_dash_ros.tracks.store import compaction, uploader
 from ml_dash_ros.tracks.store.contract import RECORDER_FILE
 from ml_dash_ros.tracks.store.prefix_claim import SpaceReserve
 
@@ -115,3 +115,4 @@ def write_stats(experiment: Experiment, header: dict, rows: dict) -> None:
     except StoreError as err:
         print(f"recorder: {err}; the counts were:\n{recorder_json_text(stats)}",
               file=sys.stderr, flush=True)
+    uploader.settle(experiment.path)            # an s3:// root: upload it too

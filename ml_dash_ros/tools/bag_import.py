@@ -28,13 +28,14 @@ from ml_dash_ros.convert.topic_stats import write_recorder_json
 from ml_dash_ros.errors import BagError, RecordingExistsError
 from ml_dash_ros.mapping import RecordConfig, load_config
 from ml_dash_ros.tracks import Experiment
-from ml_dash_ros.tools import catalog as store
 from ml_dash_ros.tools.bag_reader import (bag_seconds, bag_typestore, message_count,
                                           one_line, open_bag, read_messages, storage_kind)
 from ml_dash_ros.tools.bag_report import ClosedEpisode, ImportReport, TopicImport, topic_rows
 from ml_dash_ros.tools.bag_rows import CHUNK_ROWS, RowQueue
 from ml_dash_ros.tracks.store.formats import gc_paused
-from ml_dash_ros.tracks.store.roots import resolve_dash_root
+from ml_dash_ros.tracks.store.prefix_claim import holds_recording
+from ml_dash_ros.tracks.store.roots import local_root, resolve_dash_root
+from ml_dash_ros.tracks.store import uploader
 from ml_dash_ros.tracks.store.segments import COMPACT_MIN_ROWS
 from ml_dash_ros.video import Cameras
 from ml_dash_ros.video.rows import video_entries
@@ -67,9 +68,9 @@ def import_bag(path: Union[str, os.PathLike], config: Union[RecordConfig, str, o
     bag = Path(path).expanduser()
     base = prefix or config.experiment.prefix
     prefix = episode_prefix(base, 1)
-    dash_root = Path(resolve_dash_root(dash_root, config.experiment.dash_root)).expanduser()
+    dash_root = local_root(resolve_dash_root(dash_root, config.experiment.dash_root))
     target = _experiment(prefix, dash_root, config, messages=0)
-    if store.is_experiment_dir(target.path):
+    if holds_recording(target.path):   # here or, for an s3:// root, in the bucket
         raise RecordingExistsError(f"{target.path} already holds a recording; an import only "
                                    "creates new ones: choose another prefix")
     with open_bag(bag) as reader:
@@ -287,6 +288,7 @@ class _Import:
             doc["topics"] = rows
             self.exp.path.mkdir(parents=True, exist_ok=True)
             write_recorder_json(self.exp.path, doc)
+            uploader.settle(self.exp.path)              # an s3:// root: upload it too
         first = Experiment(self.episodes[0], dash_root=self.exp.dash_root)
         return ImportReport(str(self.bag), first.prefix, first.path, doc["storage"],
                             self.messages, sum(t.entries for t in self.topics.values()),
@@ -319,4 +321,4 @@ def _next_prefix(dash_root: Path, base: str, taken: int) -> str:
     """Return the next free episode prefix of ``base`` after the ``taken`` first ones."""
     return episode_prefix(base, free_episode(
         base, taken + 1,
-        lambda prefix: store.is_experiment_dir(Experiment(prefix, dash_root=dash_root).path)))
+        lambda prefix: holds_recording(Experiment(prefix, dash_root=dash_root).path)))

@@ -14,13 +14,18 @@ from pathlib import Path
 from ml_dash_ros.errors import PrefixBusyError, RecordingExistsError
 from ml_dash_ros.tracks.store import layout
 from ml_dash_ros.tracks.store.contract import SPACE_RESERVE, STATUS_FILE, TRACKS_DIR
+from ml_dash_ros.tracks.store.storage import storage_of
 from ml_dash_ros.tracks.store.writer_lock import WriterLock
 
 
 def holds_recording(path: Path) -> bool:
-    """Tell whether a prefix directory holds a recording (a status file or any track)."""
-    tracks = path / TRACKS_DIR
-    return (path / STATUS_FILE).is_file() or (tracks.is_dir() and any(tracks.iterdir()))
+    """Tell whether a prefix directory holds a recording (a status file or any track).
+
+    Asks the storage, so a recording already uploaded to an object store counts too.
+    """
+    storage, tracks = storage_of(path), path / TRACKS_DIR
+    return STATUS_FILE in storage.list(path) or bool(storage.list(tracks)) \
+        or bool(storage.list_dirs(tracks))
 
 
 def claim_prefix(dash_root: Path, prefix: str, *, resume: bool = False) -> WriterLock:

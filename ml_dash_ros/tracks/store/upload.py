@@ -20,7 +20,7 @@ import pyarrow.fs as pafs
 
 from ml_dash_ros.errors import RemoteError
 from ml_dash_ros.tracks.store import liveness
-from ml_dash_ros.tracks.store.contract import STATUS_FILE, TRACKS_DIR
+from ml_dash_ros.tracks.store.contract import FILES_DIR, KINDS, SIDE_FILES, STATUS_FILE
 from ml_dash_ros.tracks.store.remote import describe
 from ml_dash_ros.tracks.store.s3_storage import UPLOADED_SUFFIX, S3Storage, uploaded_marker
 
@@ -60,11 +60,12 @@ def waiting(directory: Path) -> Waiting:
 
 
 def recordings(directory: Path) -> list[Path]:
-    """Return the recording directories below a staging directory (they hold experiment.json
-    or a tracks directory), sorted."""
+    """Return the recording directories below a staging directory, sorted: those holding a
+    side file (what is left after the rest went: recorder.json) or a tracks folder."""
     found = set()
     for dirpath, dirnames, filenames in os.walk(directory):
-        if STATUS_FILE in filenames or TRACKS_DIR in dirnames:
+        if set(SIDE_FILES).intersection(filenames) or set(KINDS).intersection(dirnames) \
+                or FILES_DIR in dirnames:
             found.add(Path(dirpath))
             dirnames.clear()
     return sorted(found)

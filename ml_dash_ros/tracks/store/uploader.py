@@ -129,3 +129,8 @@ def stop_all() -> None:
         _uploaders.clear()
     for uploader in found:
         uploader.stop()
+
+
+def settle(prefix_dir: Path) -> None:
+    """Upload what a closed recording's last writes left (recorder.json), within the wait."""
+    finish(uploader_for(prefix_dir), prefix_dir)
