@@ -1,6 +1,6 @@
 """The package's structure: layers import downwards only, no import cycle, ROS only in ros/,
-no module reading another object's private fields, no module over about 300 lines. Every import counts, including those
-inside functions and under ``TYPE_CHECKING``."""
+no module reading another object's private fields, no module over about 300 lines. Every
+import counts, including those inside functions and under ``TYPE_CHECKING``."""
 
 import ast
 from pathlib import Path
