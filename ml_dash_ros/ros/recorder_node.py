@@ -10,7 +10,6 @@ import signal
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 from diagnostic_msgs.msg import DiagnosticArray
@@ -30,7 +29,7 @@ from ml_dash_ros.ros.subscribing import DIAGNOSTICS, single_type, subscribe
 from ml_dash_ros.ros.topic_recorder import TopicRecorder
 from ml_dash_ros.tracks import Experiment
 from ml_dash_ros.tracks.store.prefix_claim import SpaceReserve, claim_prefix, holds_recording
-from ml_dash_ros.tracks.store.roots import resolve_dash_root
+from ml_dash_ros.tracks.store.roots import local_root, resolve_dash_root
 from ml_dash_ros.video import Cameras
 
 
@@ -96,7 +95,7 @@ class RecorderNode(Node):
 
     def _start_episode(self, reason: str = "node") -> None:
         self.episode += 1
-        root = Path(self.dash_root).expanduser()
+        root = local_root(self.dash_root)     # an s3:// root: its staging, checked
         if self.episode > 1 and not self.resume:   # never merge into an earlier run's episode
             while holds_recording(root.joinpath(*self.prefix.split("/"))):
                 self.episode += 1
@@ -119,7 +118,7 @@ class RecorderNode(Node):
             recorder.start_episode(self._append)
             recorder.video = self._cameras.sink(recorder.config.video)
         self.get_logger().info(f"recording episode {self.episode} into "
-                               f"{Path(self.dash_root).expanduser() / self.prefix}")
+                               f"{str(self.dash_root).rstrip('/')}/{self.prefix}")
 
     def close_episode(self, status: str = "completed", error: str | None = None) -> None:
         """Flush and close the current experiment, storing the counts beside it."""

@@ -43,4 +43,3 @@ def test_an_import_onto_a_recording_only_in_the_bucket_is_refused(imported):
     uri, config, bag, _ = imported
     with pytest.raises(RecordingExistsError, match=r"imp-001 already holds a recording"):
         import_bag(bag, config, prefix="imp", dash_root=uri)
-

@@ -125,13 +125,17 @@ def sync(backend: S3Storage, prefix: str | None = None) -> list[SyncResult]:
 
 
 def is_finished(prefix_dir: Path) -> bool:
-    """Return True unless a live writer still holds the recording."""
+    """Return True unless a live writer still holds the recording.
+
+    Without experiment.json here the recording was finished (its status went up last) and
+    what is left is written after the close (recorder.json).
+    """
     try:
         doc = json.loads((Path(prefix_dir) / STATUS_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return True
     except (OSError, ValueError):
         doc = None
-    if doc is None:
-        return not liveness.lock_held(Path(prefix_dir) / liveness.LOCK_NAME)
     return liveness.writer_state(prefix_dir, doc) not in (liveness.RUNNING, liveness.UNCHECKED)
 
 

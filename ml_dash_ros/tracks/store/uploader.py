@@ -12,7 +12,6 @@ import os
 import threading
 from pathlib import Path
 
-from ml_dash_ros.errors import RemoteError
 from ml_dash_ros.tracks.store.s3_storage import S3Storage
 from ml_dash_ros.tracks.store.upload import sync, waiting
 
@@ -32,6 +31,7 @@ class Uploader:
         self._stop = threading.Event()
         self._idle = threading.Condition()
         self._passes = 0
+        self._wanted = 0                  # the pass count a drain waits for
         self._thread: threading.Thread | None = None
 
     def start(self) -> "Uploader":
@@ -52,14 +52,16 @@ class Uploader:
         """Run a pass now."""
         self._wake.set()
 
-    def drain(self, timeout: float) -> bool:
-        """Wake and wait for a pass that starts after this call; True if it left nothing."""
+    def drain(self, timeout: float, directory: Path | None = None) -> bool:
+        """Wait for a pass that starts after this call; True if ``directory`` (default: the
+        whole staging root) has nothing left to upload."""
         with self._idle:
             target = self._passes + 2     # the pass running now may have missed new files
+            self._wanted = max(self._wanted, target)
             self.wake()
             self._idle.wait_for(lambda: self._passes >= target or not self.running, timeout)
             done = self._passes >= target
-        return done and waiting(self.backend.staging).files == 0
+        return done and waiting(directory or self.backend.staging).files == 0
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the thread; what waits stays for the next start or ``sync``."""
@@ -77,7 +79,7 @@ class Uploader:
             try:
                 sync(self.backend)
                 self.last_error, delay, pause = None, self.first_delay, self.interval
-            except RemoteError as err:
+            except Exception as err:  # noqa: BLE001 - the thread outlives any one fault
                 self.last_error, pause = str(err), delay
                 delay = min(delay * 2, self.max_delay)
                 _log.warning("upload to %s failed, retrying in %.1f s: %s",
@@ -85,6 +87,8 @@ class Uploader:
             with self._idle:
                 self._passes += 1
                 self._idle.notify_all()
+                if self._passes < self._wanted and self.last_error is None:
+                    continue              # a drain waits: the next pass now
             self._wake.wait(pause)
 
 
@@ -115,7 +119,7 @@ def finish(uploader: Uploader | None, prefix_dir: Path) -> None:
     if uploader is None:
         return
     wait = float(os.environ.get(UPLOAD_WAIT_ENV) or DEFAULT_UPLOAD_WAIT)
-    if not uploader.drain(wait):
+    if not uploader.drain(wait, prefix_dir):
         left = waiting(prefix_dir)
         _log.warning("%s: %d files (%d bytes) still wait to upload to %s (%s); they go on the "
                      "next start or with `ml-dash-ros sync`", prefix_dir, left.files,
