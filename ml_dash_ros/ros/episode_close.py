@@ -108,6 +108,9 @@ def write_stats(experiment: Experiment, header: dict, rows: dict) -> None:
     On a full disk the counts still reach whoever reads stderr.
     """
     stats = {**header, "stopped": time.time(), "topics": rows}
+    upload = uploader.upload_state(experiment.path)
+    if upload is not None:                      # an s3:// root: what still waited at close
+        stats["upload"] = upload.as_dict()
     stats["runs"] = earlier_runs(Path(experiment.path) / RECORDER_FILE) + [
         {key: value for key, value in stats.items() if key != "runs"}]
     try:

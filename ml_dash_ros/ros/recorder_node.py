@@ -30,6 +30,7 @@ from ml_dash_ros.ros.topic_recorder import TopicRecorder
 from ml_dash_ros.tracks import Experiment
 from ml_dash_ros.tracks.store.prefix_claim import SpaceReserve, claim_prefix, holds_recording
 from ml_dash_ros.tracks.store.roots import local_root, resolve_dash_root
+from ml_dash_ros.tracks.store.uploader import upload_state
 from ml_dash_ros.video import Cameras
 
 
@@ -282,7 +283,8 @@ class RecorderNode(Node):
         rows = self.status_rows()
         self._last_status = time.monotonic()
         self._last_received = {topic: row["received"] for topic, row in rows.items()}
-        status = diagnostics(self.get_clock().now().to_msg(), rows)
+        status = diagnostics(self.get_clock().now().to_msg(), rows,
+                             upload_state(self.experiment.path) if self.experiment else None)
         status.header.frame_id = self.get_fully_qualified_name()
         self._diagnostics.publish(status)
         failing = sorted({row["store_error"] for row in rows.values() if row.get("store_error")})

@@ -8,6 +8,7 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 
 from ml_dash_ros.convert.topic_stats import TopicStats
 from ml_dash_ros.ros.topic_recorder import TopicRecorder
+from ml_dash_ros.tracks.store.uploader import UploadState
 
 
 def status_rows(recorders: dict[str, TopicRecorder], experiment: Any, skipped: dict,
@@ -76,12 +77,28 @@ def _losses(row: dict[str, Any]) -> list[str]:
     return out
 
 
-def diagnostics(stamp, rows: dict[str, dict[str, Any]]) -> DiagnosticArray:
-    """Return the DiagnosticArray published at every status period."""
+def diagnostics(stamp, rows: dict[str, dict[str, Any]],
+                upload: UploadState | None = None) -> DiagnosticArray:
+    """Return the DiagnosticArray published at every status period (with the upload's
+    status on an s3:// dash_root)."""
     array = DiagnosticArray()
     array.header.stamp = stamp
     array.status = [topic_status(topic, row) for topic, row in rows.items()]
+    if upload is not None:
+        array.status.append(upload_status(upload))
     return array
+
+
+def upload_status(upload: UploadState) -> DiagnosticStatus:
+    """Return the upload's DiagnosticStatus: WARN while its last pass failed."""
+    status = DiagnosticStatus(name="ml_dash_ros recorder: upload", hardware_id="ml_dash_ros")
+    waits = f"{upload.waiting_files} files ({upload.waiting_bytes} bytes) wait to upload " \
+            f"to {upload.to}"
+    status.level = DiagnosticStatus.WARN if upload.last_error else DiagnosticStatus.OK
+    status.message = f"{waits}; last pass failed: {upload.last_error}" \
+        if upload.last_error else waits
+    status.values = [KeyValue(key=k, value=str(v)) for k, v in upload.as_dict().items()]
+    return status
 
 
 def log_line(rows: dict[str, dict[str, Any]], buffered: int) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ml_dash_ros.tracks.store.s3_storage import S3Storage
@@ -138,3 +139,30 @@ def stop_all() -> None:
 def settle(prefix_dir: Path) -> None:
     """Upload what a closed recording's last writes left (recorder.json), within the wait."""
     finish(uploader_for(prefix_dir), prefix_dir)
+
+
+@dataclass(frozen=True)
+class UploadState:
+    """What of a recording still waits to upload to its bucket, and the last failure."""
+
+    to: str
+    waiting_files: int
+    waiting_bytes: int
+    last_error: str | None
+
+    def as_dict(self) -> dict:
+        """Return the JSON form (recorder.json, diagnostics)."""
+        return asdict(self)
+
+
+def upload_state(prefix_dir: Path) -> UploadState | None:
+    """Return the upload state of a recording on an s3:// root (None on a local one)."""
+    from ml_dash_ros.tracks.store.storage import storage_of
+    backend = storage_of(prefix_dir)
+    if not isinstance(backend, S3Storage):
+        return None
+    with _uploaders_lock:
+        found = _uploaders.get(id(backend))
+    left = waiting(prefix_dir)
+    return UploadState(backend.root.uri, left.files, left.bytes,
+                       found.last_error if found is not None else None)
