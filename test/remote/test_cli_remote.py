@@ -78,3 +78,15 @@ def test_a_missing_bucket_is_one_line_and_exit_1(s3_env):
 def test_a_dataset_reads_a_track_across_episodes_in_the_bucket(uri):
     table = Dataset("alice/*", dash_root=uri).read("robot")
     assert table.num_rows == 100
+
+
+def test_episodes_lists_the_episodes_in_the_bucket(uri):
+    listed = json.loads(_ok("episodes", "alice/*", "--dash-root", uri, "--json"))
+    assert [(e["prefix"], e["params"]["task"]) for e in listed] == \
+        [(p, "pick") for p in EPISODES]
+
+
+def test_align_cli_resamples_a_recording_in_the_bucket(uri, tmp_path):
+    _ok("align", EPISODES[0], "--dash-root", uri, "--tracks", "robot", "--hz", "10",
+        "--out", tmp_path / "a.parquet")
+    assert (tmp_path / "a.parquet").stat().st_size > 0
