@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -59,6 +60,25 @@ def _wait_for_subscriptions(log: Path, timeout: float = 30.0) -> None:
     print(f"demo: the recorder has not subscribed after {timeout:g} s; see {log}")
 
 
+def _status_counts(log: Path) -> list:
+    """Return the per-topic received counts of each status line the recorder logged."""
+    return [re.findall(r"(\S+) (\d+)/", line)
+            for line in log.read_text(errors="replace").splitlines()
+            if "recv/written/dropped:" in line]
+
+
+def _wait_until_received(log: Path, timeout: float = 15.0) -> None:
+    """Wait until two new status lines of the recorder (1 s apart) show the same counts: what
+    was still on its way to it when the robot stopped has arrived."""
+    before = len(_status_counts(log))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        lines = _status_counts(log)
+        if len(lines) >= before + 2 and lines[-1] == lines[-2]:
+            return
+        time.sleep(0.2)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Record the demo robot for a while, stop both with SIGINT, print the recording's table."""
     args = _parse(argv)
@@ -78,10 +98,11 @@ def main(argv: list[str] | None = None) -> int:
         _wait_for_subscriptions(recorder_log)
         time.sleep(args.seconds)
     finally:
-        try:
-            _stop(recorder, "recorder", recorder_log)
-        finally:
+        try:   # the robot first, so that what it sent last still reaches the recording
             _stop(robot, "demo_robot", robot_log)
+            _wait_until_received(recorder_log)
+        finally:
+            _stop(recorder, "recorder", recorder_log)
     prefix = episode_prefix(args.prefix, 1)      # the recorder's first episode
     experiment = Experiment(prefix, dash_root=str(dash_root))
     summary = experiment_info(prefix, dash_root=dash_root)

@@ -16,11 +16,13 @@ from __future__ import annotations
 import array
 import signal
 import threading
+import time
 from typing import Callable
 
 import rclpy
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import TransformStamped
+from rclpy.duration import Duration
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
@@ -35,6 +37,7 @@ DEFAULT_RATES = {"joint_states": 500.0, "imu": 200.0, "camera_info": 30.0, "tf":
 # Images a subscriber may lag behind by before a reliable publisher overwrites them (1 s).
 IMAGE_DEPTH = 30
 HISTORY_SECONDS = 2.0
+ACK_SECONDS = 2.0          # at a stop, how long readers may take to acknowledge, in all
 # A clock jump larger than this (sim time reset, a suspended machine) restarts a topic's grid
 # at the current time instead of publishing the whole backlog.
 MAX_BACKLOG_NS = 1_000_000_000
@@ -91,12 +94,25 @@ class DemoRobot(Node):
         publishers = {"joint_states": self._publish_joints, "imu": self._publish_imu,
                       "camera_info": self._publish_camera_info, "tf": self._publish_tf,
                       "camera": self._publish_images}
+        self._ticks = []
         for name, publish in publishers.items():
             if rates[name] > 0:
-                self.create_timer(1.0 / rates[name], self._on_grid(_Grid(rates[name]), publish))
+                tick = self._on_grid(_Grid(rates[name]), publish)
+                self._ticks.append(tick)
+                self.create_timer(1.0 / rates[name], tick)
         self._publish_tf_static()
         self.get_logger().info(
             "publishing " + ", ".join(f"{name} at {rate:g} Hz" for name, rate in rates.items()))
+
+    def publish_due(self) -> None:
+        """Publish every stamp due up to now on every topic (a busy machine delays timers):
+        at a stop, the last messages of every topic reach the same time."""
+        for tick in self._ticks:
+            tick()
+        deadline = time.monotonic() + ACK_SECONDS   # reliable readers get them before we exit
+        for publisher in self.publishers:
+            left = max(0.0, deadline - time.monotonic())
+            publisher.wait_for_all_acked(Duration(nanoseconds=int(left * NS)))
 
     def _stamp(self):
         return self.get_clock().now().to_msg()
@@ -205,6 +221,8 @@ def main(args: list[str] | None = None) -> None:
         executor.add_node(node)
         while not stop.is_set() and rclpy.ok():
             executor.spin_once(timeout_sec=0.1)
+        if rclpy.ok():
+            node.publish_due()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:

@@ -40,3 +40,18 @@ def test_demo_session_prints_the_frames_of_each_camera(session, camera):
     stdout, _ = session
     frames = {row[1]: int(row[2]) for row in _rows(stdout, 5)}
     assert frames[camera] > 30, stdout        # 2 s at 30 Hz
+
+
+def test_every_track_of_the_demo_ends_with_the_robot(session):
+    """The robot stops first and the recorder takes what is still on its way: no topic ends
+    early because its messages were in flight when the recording stopped."""
+    from ml_dash_ros.tools.inventory import find_experiments
+    from ml_dash_ros.tracks import Experiment
+    _, tmp_path = session
+    (prefix,) = find_experiments(tmp_path)
+    exp = Experiment(prefix, dash_root=str(tmp_path))
+    ends = {track: exp.tracks(track).summary()["end_ts"]
+            for track in ("robot", "imu", "tf/link1", "cam/color", "cam/depth")}
+    last = max(ends.values())
+    late = {track: round(last - end, 3) for track, end in ends.items() if last - end > 0.1}
+    assert late == {}, f"tracks ending before the last stamp {last}: {late}"
