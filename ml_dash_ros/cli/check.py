@@ -6,6 +6,7 @@ import argparse
 
 from ml_dash_ros.cli import output
 from ml_dash_ros.tools.check import CheckReport, check_experiment
+from ml_dash_ros.tracks.store.remote import is_remote
 
 
 def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
@@ -26,6 +27,9 @@ def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check the recording."""
+    if args.salvage and is_remote(str(args.dash_root)):
+        raise ValueError(f"--salvage moves files on a local dash_root, not {args.dash_root}: "
+                         "copy the recording to a local directory first")
     report = check_experiment(args.prefix, dash_root=args.dash_root, salvage=args.salvage)
     if args.json:
         output.print_json(report.as_dict())

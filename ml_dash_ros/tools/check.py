@@ -23,6 +23,7 @@ from ml_dash_ros.tools.side_files import read_json, read_recorder, read_status
 from ml_dash_ros.tools import catalog
 from ml_dash_ros.tracks.store import layout, liveness, reader
 from ml_dash_ros.tracks.store.segment_file import rewrite_segment
+from ml_dash_ros.tracks.store.storage import storage_of
 from ml_dash_ros.tracks.store.writer_lock import WriterLock
 from ml_dash_ros.tracks.store.contract import KINDS, PARAMS_FILE, QUARANTINE_DIR, RECORDER_FILE
 
@@ -140,7 +141,8 @@ def _check_segment(seg: layout.SegmentName) -> _Segment:
         return _Segment(seg.path, seg.seq, seg.compacted, err.fault)
     good, bad = [], []
     try:
-        pf = pq.ParquetFile(seg.path, metadata=info.metadata)
+        pf = pq.ParquetFile(storage_of(seg.path.parent).open(seg.path),  # or the bucket
+                            metadata=info.metadata)
     except (pa.ArrowException, OSError) as err:
         return _Segment(seg.path, seg.seq, seg.compacted, _detail(err))
     for i in range(info.metadata.num_row_groups):

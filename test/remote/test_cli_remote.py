@@ -90,3 +90,13 @@ def test_align_cli_resamples_a_recording_in_the_bucket(uri, tmp_path):
     _ok("align", EPISODES[0], "--dash-root", uri, "--tracks", "robot", "--hz", "10",
         "--out", tmp_path / "a.parquet")
     assert (tmp_path / "a.parquet").stat().st_size > 0
+
+
+def test_check_reads_every_segment_in_the_bucket(uri):
+    assert "all readable" in _ok("check", EPISODES[0], "--dash-root", uri)
+
+
+def test_check_salvage_on_a_bucket_is_refused(uri):
+    proc = run_cli("check", EPISODES[0], "--dash-root", uri, "--salvage")
+    assert proc.returncode == 1
+    assert "--salvage moves files on a local dash_root" in proc.stderr
