@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from typing import Any, Callable
 
+from ml_dash_ros.errors import MlDashRosError
 from ml_dash_ros.tracks import Experiment
 from ml_dash_ros.tracks.store.contract import EVENTS_TRACK, episode_prefix
 
@@ -54,3 +56,11 @@ class EventLog:
         self._last = ts
         self._builder.append(_ts=ts, event=event, detail=event_detail(detail))
         return ts
+
+    def add_or_report(self, event: str, ts: float, detail: Any = "") -> None:
+        """Append ``event``; a store that refuses it (a full buffer or disk) is reported on
+        stderr, so that the episode still closes."""
+        try:
+            self.add(event, ts, detail)
+        except MlDashRosError as err:
+            print(f"recorder: event {event!r} not recorded: {err}", file=sys.stderr, flush=True)

@@ -7,13 +7,11 @@ merge buffer -> background flush -> Parquet store. The node only wires ROS to it
 from __future__ import annotations
 
 import signal
-import sys
 import threading
 import time
 from typing import Any
 
 from diagnostic_msgs.msg import DiagnosticArray
-from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
 
 from ml_dash_ros.convert.episodes import EventLog, episode_prefix
@@ -22,14 +20,15 @@ from ml_dash_ros.mapping import RecordConfig, TopicConfig, load_config
 from ml_dash_ros.mapping.selection import TopicSelection
 from ml_dash_ros.ros.episode_close import ClosingEpisode, write_stats
 from ml_dash_ros.ros.episode_meta import EpisodeMetadata
-from ml_dash_ros.ros.recorder_services import add_services
+from ml_dash_ros.ros.episode_open import next_free_episode, open_episode
+from ml_dash_ros.ros.recorder_services import add_services, text_parameter
 from ml_dash_ros.ros.recording_limits import CHECK_PERIOD, RecordingLimits
 from ml_dash_ros.ros.status import diagnostics, log_line, status_rows
 from ml_dash_ros.ros.subscribing import DIAGNOSTICS, single_type, subscribe
 from ml_dash_ros.ros.topic_recorder import TopicRecorder
 from ml_dash_ros.tracks import Experiment
-from ml_dash_ros.tracks.store.prefix_claim import SpaceReserve, claim_prefix, holds_recording
-from ml_dash_ros.tracks.store.roots import local_root, resolve_dash_root
+from ml_dash_ros.tracks.store.prefix_claim import SpaceReserve
+from ml_dash_ros.tracks.store.roots import resolve_dash_root
 from ml_dash_ros.tracks.store.uploader import upload_state
 from ml_dash_ros.video import Cameras
 
@@ -39,9 +38,8 @@ class RecorderNode(Node):
 
     def __init__(self, **kwargs) -> None:
         super().__init__("recorder", **kwargs)
-        path = self._text_parameter("config")
-        prefix = self._text_parameter("prefix")
-        dash_root = self._text_parameter("dash_root")
+        path, prefix, dash_root = (text_parameter(self, name)
+                                   for name in ("config", "prefix", "dash_root"))
         self.resume = bool(self.declare_parameter("continue_recording", False).value)
         if not path:
             raise MlDashRosError("parameter 'config' is required: the mapping YAML to record")
@@ -82,31 +80,23 @@ class RecorderNode(Node):
             self.close_episode()
             raise
 
-    def _text_parameter(self, name: str) -> str:
-        """Declare a text parameter that accepts any value (``prefix:=20261125`` is text)."""
-        value = self.declare_parameter(
-            name, "", ParameterDescriptor(dynamic_typing=True)).value
-        return "" if value is None else str(value)
-
     # -- episodes ----------------------------------------------------------------------------
     @property
     def prefix(self) -> str:
         """Return the prefix of the current episode: ``PREFIX-001``, ``PREFIX-002``, ..."""
         return episode_prefix(self.base_prefix, max(self.episode, 1))
 
-    def _start_episode(self, reason: str = "node") -> None:
-        self.episode += 1
-        root = local_root(self.dash_root)     # an s3:// root: its staging, checked
-        if self.episode > 1 and not self.resume:   # never merge into an earlier run's episode
-            while holds_recording(root.joinpath(*self.prefix.split("/"))):
-                self.episode += 1
-        self._lock = claim_prefix(root, self.prefix, resume=self.resume)
-        buffer = self.config.buffer
-        self.experiment = Experiment(self.prefix, dash_root=self.dash_root,
-                                     flush_interval=buffer.flush_interval,
-                                     batch_size=buffer.batch_size,
-                                     max_buffer_rows=buffer.max_buffer_rows,
-                                     when_full=buffer.when_full or "drop").open()
+    def _next_episode(self) -> int:
+        return next_free_episode(self.base_prefix, self.dash_root, self.episode, self.resume)
+
+    def _open_episode(self, number: int) -> tuple:
+        return open_episode(self.base_prefix, self.dash_root, number, self.config.buffer,
+                            resume=self.resume)
+
+    def _start_episode(self, reason: str = "node", opened: tuple | None = None) -> None:
+        """Record into the episode ``opened`` (by default the next one, opened here)."""
+        self.episode, self._lock, self.experiment = opened or self._open_episode(
+            self._next_episode())
         self._reserve = SpaceReserve(self.experiment.path)
         self._events = EventLog(self.experiment)
         if self.metadata.params():
@@ -148,11 +138,7 @@ class RecorderNode(Node):
                 now = self._now()
             except Exception:  # noqa: BLE001 - after a stop signal the context may be gone
                 now = time.time()
-            try:
-                self._events.add(event, now, detail)
-            except MlDashRosError as err:   # a full buffer or disk: the episode still closes
-                print(f"recorder: event {event!r} not recorded in {self.prefix}: {err}",
-                      file=sys.stderr, flush=True)
+            self._events.add_or_report(event, now, detail)
 
     def _store_metadata(self, changes: dict) -> None:
         """Write changed ``episode.*`` parameters into the current episode's params."""
@@ -184,10 +170,15 @@ class RecorderNode(Node):
             for other in self.recorders.values():
                 other.passes.new_pass(now)
             return False
+        opened = self._open_next("a time jump")
+        if opened is None:    # the passes merge at equal stamps, as under on_time_jump: ignore
+            for other in self.recorders.values():
+                other.passes.new_pass(now)
+            return False
         self._close_previous()
         previous = self._detach_episode("time_jump")
         self.metadata.next_episode()
-        self._start_episode("time_jump")
+        self._start_episode("time_jump", opened)
         self._previous = previous
         for other in self.recorders.values():
             other.passes.new_pass(now)
@@ -215,10 +206,13 @@ class RecorderNode(Node):
 
     def _roll_episode(self, reason: str) -> None:
         """Start the next episode as ~/new_episode does; the old one closes in the background."""
+        opened = self._open_next(f"recorder.{reason}")
+        if opened is None:
+            return
         self._close_previous()
         previous = self._detach_episode(reason)
         self.metadata.next_episode()
-        self._start_episode(reason)
+        self._start_episode(reason, opened)
         self._closing.append(previous.close_in_background())
         self.get_logger().info(f"recorder.{reason} reached: episode {self.episode} starts")
 
@@ -309,9 +303,21 @@ class RecorderNode(Node):
         return message
 
     def new_episode(self) -> str:
-        """Close the current episode and start the next one; return its prefix."""
+        """Close the current episode and start the next one; return its prefix (MlDashRosError,
+        the current one going on, when the next one cannot be opened)."""
+        opened = self._open_episode(self._next_episode())
         self._event("new_episode")
         self.close_episode()
         self.metadata.next_episode()
-        self._start_episode("new_episode")
+        self._start_episode("new_episode", opened)
         return self.prefix
+
+    def _open_next(self, why: str) -> tuple | None:
+        """Open the next episode, or log why not and return None (the current one goes on)."""
+        try:
+            return self._open_episode(self._next_episode())
+        except (MlDashRosError, OSError) as err:
+            self.get_logger().error(
+                f"{why}: cannot start episode {self.episode + 1}, recording on into "
+                f"{self.prefix}: {err}", throttle_duration_sec=10.0)
+            return None

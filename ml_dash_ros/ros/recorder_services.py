@@ -1,11 +1,15 @@
-"""The recorder's Trigger services under its name: ``~/flush``, ``~/pause``, ``~/resume``,
-``~/new_episode`` (``ros2 service call /recorder/pause std_srvs/srv/Trigger``)."""
+"""The recorder's ROS interface besides its topics: text parameters, and the Trigger services
+under its name: ``~/flush``, ``~/pause``, ``~/resume``, ``~/new_episode``
+(``ros2 service call /recorder/pause std_srvs/srv/Trigger``)."""
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
+from rcl_interfaces.msg import ParameterDescriptor
 from std_srvs.srv import Trigger
+
+from ml_dash_ros.errors import MlDashRosError
 
 
 def add_services(node: Any) -> None:
@@ -27,6 +31,15 @@ def _flush(node: Any) -> str:
 
 def _answer(action: Callable[[], str]) -> Callable:
     def handler(request, response):
-        response.success, response.message = True, action()
+        try:
+            response.success, response.message = True, action()
+        except (MlDashRosError, OSError) as err:   # e.g. the next episode cannot be opened
+            response.success, response.message = False, str(err)
         return response
     return handler
+
+
+def text_parameter(node: Any, name: str) -> str:
+    """Declare a text parameter that accepts any value (``prefix:=20261125`` is text)."""
+    value = node.declare_parameter(name, "", ParameterDescriptor(dynamic_typing=True)).value
+    return "" if value is None else str(value)

@@ -135,3 +135,34 @@ def test_max_duration_stops_recording_at_the_limit(by_total):
     _, (episode,), _ = by_total
     started = json.loads((episode.path / "recorder.json").read_text())["started"]
     assert _stamps(episode).max() - started == pytest.approx(3.0, abs=1.0)
+
+
+def test_an_episode_that_cannot_start_leaves_the_recording_going_on(tmp_path):
+    """The next episode's folder cannot be made (a file is in its place, as a full disk or a
+    bucket out of reach would refuse it): the recorder says so and records on into the
+    episode it has; every message of the run is in it and it closes completed."""
+    dash = tmp_path / "dash"
+    config = write_config(tmp_path / "map.yaml", TOPICS, dash_root=dash,
+                          extra="recorder: {max_episode_duration: 1.0}\n")
+    (dash / "test").mkdir(parents=True)
+    (dash / "test" / "run-002").write_text("in the way")
+    log = tmp_path / "recorder.log"
+    with Listener({"/joint_states": JointState}) as listener:
+        robot = _robot(tmp_path)
+        recorder = start_recorder(config, log)
+        try:
+            assert wait_for_log(log, "cannot start episode 2, recording on into test/run-001",
+                                timeout=120), log.read_text()
+            heard = listener.count("/joint_states")
+            assert listener.wait_for("/joint_states", heard + 1000, timeout=120)
+            assert stop(recorder) == 0, log.read_text()
+        finally:
+            stop(recorder)
+            stop(robot)
+    text = log.read_text()
+    assert "Exception in" not in text and "executor error" not in text, text
+    (episode,) = episodes(dash)
+    steps = np.diff(_stamps(episode))
+    assert np.abs(steps - PERIOD).max() < 1e-6
+    assert np.ptp(_stamps(episode)) > 2.0
+    assert json.loads((episode.path / "experiment.json").read_text())["status"] == "completed"
