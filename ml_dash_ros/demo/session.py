@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+import yaml
+
 from ml_dash_ros.tools.inventory import experiment_info
 from ml_dash_ros.tools.listing import print_experiments
 from ml_dash_ros.tracks import Experiment
@@ -50,14 +52,18 @@ def _stop(proc: subprocess.Popen, name: str, log: Path) -> None:
         raise SystemExit(f"{name} exited with {code}; its log:\n{log.read_text()}")
 
 
-def _wait_for_subscriptions(log: Path, timeout: float = 30.0) -> None:
-    """Start the clock once the recorder has subscribed (it logs 'topic [type] -> track')."""
+def _wait_for_subscriptions(log: Path, config: str, timeout: float = 60.0) -> None:
+    """Start the clock once the recorder has subscribed to every topic of the mapping (it logs
+    'topic [type] -> track' for each; on a busy machine the last can come seconds later)."""
+    with open(config, encoding="utf-8") as fh:
+        wanted = len(yaml.safe_load(fh).get("topics") or ())
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if "] -> " in log.read_text(errors="replace"):
+        if log.read_text(errors="replace").count("] -> ") >= wanted:
             return
         time.sleep(0.1)
-    print(f"demo: the recorder has not subscribed after {timeout:g} s; see {log}")
+    print(f"demo: the recorder has not subscribed to all {wanted} topics after {timeout:g} s; "
+          f"see {log}")
 
 
 def _status_counts(log: Path) -> list:
@@ -95,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
                       {"config": args.config, "dash_root": str(dash_root), "prefix": args.prefix},
                       env, recorder_log)
     try:
-        _wait_for_subscriptions(recorder_log)
+        _wait_for_subscriptions(recorder_log, args.config)
         time.sleep(args.seconds)
     finally:
         try:   # the robot first, so that what it sent last still reaches the recording

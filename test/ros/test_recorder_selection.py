@@ -32,6 +32,11 @@ def _record(tmp, topics: str, extra: str, subscribed: tuple[str, ...]):
         try:
             for topic in subscribed:
                 assert wait_for_log(log, f"{topic} [", timeout=60), log.read_text()
+            # statuses published before the recorder's reader is matched are not delivered
+            deadline = time.monotonic() + 60
+            while "/diagnostics" in subscribed and battery.get_subscription_count() == 0:
+                assert time.monotonic() < deadline, "the recorder never matched /diagnostics"
+                time.sleep(0.1)
             start = listener.count("/joint_states")
             deadline = time.monotonic() + 120
             while listener.count("/joint_states") < start + HEARD:
