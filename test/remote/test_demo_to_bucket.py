@@ -69,7 +69,8 @@ def _with_rows(root: str) -> Dataset:
     """The episodes that hold joint states (one started as the robot stopped may not)."""
     episodes = Dataset("robot7/pick-*", dash_root=root).episodes
     numbers = "".join(e.prefix[-1] for e in episodes if e.tracks.get("robot"))
-    assert len(episodes) < 10 and len(numbers) >= 3, [(e.prefix, e.tracks) for e in episodes]
+    # while the bucket is out of reach no episode can start: fewer episodes than 2 s each
+    assert len(episodes) < 10 and len(numbers) >= 2, [(e.prefix, e.tracks) for e in episodes]
     return Dataset(f"robot7/pick-00[{numbers}]", dash_root=root)
 
 
