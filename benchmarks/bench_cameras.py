@@ -1,7 +1,6 @@
 """One 640x480 rgb8 camera at 30 Hz: recorder CPU, bytes per frame, random access to a frame.
 
 python benchmarks/bench_cameras.py [--seconds 30] [--minutes 10]
-python benchmarks/bench_cameras.py --two-cameras [--seconds 60] [--demo-camera] [--print-only]
 
 1. Live: a publisher process sends --seconds of 640x480 rgb8 frames at 30 Hz (a textured scene
    panning, with sensor noise) to the recorder node (default video settings: H.264 crf 23
@@ -12,8 +11,8 @@ python benchmarks/bench_cameras.py --two-cameras [--seconds 60] [--demo-camera] 
    false``, the Track API's default zstd) for comparison.
 3. Random access: a --minutes recording written through the same camera code, then the frame
    nearest 50 random stamps (first call includes reading the track's index).
-Results go to the '## Cameras' section of benchmarks/RESULTS.md. ``--two-cameras``: two
-cameras and the demo robot's numeric topics at once (bench_two_cameras.py).
+Results go to the '## Cameras' section of benchmarks/RESULTS.md. Two cameras and the demo
+robot's numeric topics at once: bench_two_cameras.py.
 """
 
 from __future__ import annotations
@@ -201,21 +200,10 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--worker", choices=["publish"])
     parser.add_argument("--topic", default="/bench/image", help="the worker's topic")
-    parser.add_argument("--two-cameras", action="store_true",
-                        help="two cameras and the demo robot (bench_two_cameras.py)")
-    parser.add_argument("--demo-camera", action="store_true",
-                        help="--two-cameras: the demo robot's colour camera is the first")
     parser.add_argument("--print-only", action="store_true", help="leave RESULTS.md alone")
     args = parser.parse_args()
     if args.worker == "publish":
         publish(args.seconds, args.topic)
-        return
-    if args.two_cameras:
-        from bench_two_cameras import measure, report
-
-        with tempfile.TemporaryDirectory() as tmp:
-            rows = measure(args.seconds, Path(tmp), args.demo_camera)
-        report(rows, args.seconds, args.demo_camera, args.print_only)
         return
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
