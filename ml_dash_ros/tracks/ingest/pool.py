@@ -90,13 +90,17 @@ class BufferPool:
                 f"experiment {self.prefix!r} is closed; call exp.open() to append again")
         settings = self.settings
         topic.start()
-        topic.set_threshold(0 if self._tight else settings.share(len(self.topics())))
+        topics = self.topics()
+        topic.set_threshold(0 if self._tight else settings.share(len(topics)))
         if topic.queued_rows + incoming >= settings.threshold:
             self._wake()
         total = self.total() + incoming
-        if total >= settings.max_buffer_rows // 2 and not self._tight:
+        alone = len(topics) == 1
+        if total >= settings.max_buffer_rows // 2 and not self._tight and not alone:
             self.share(tight=True)
         if total < settings.max_buffer_rows:
+            if alone:
+                topic.set_threshold(self._next_check(topic, incoming, total))
             return
         self._wake()
         if settings.when_full == "drop" and self.total():
@@ -105,6 +109,20 @@ class BufferPool:
                 f"topics) and the store is not draining; this entry was NOT recorded. Last "
                 f"store error: {self.last_error()}")
         self._wait_for_room(topic, incoming)
+
+    def _next_check(self, topic: TopicIngest, incoming: int, total: int) -> int:
+        """Return the rows at which the only topic's appends are checked again.
+
+        Nobody else adds rows, so it may fill the room left unchecked, but no further than
+        its next full batch (the flusher is woken there). Without this, every append while
+        a batch is written (in flight, still counted) would take the checked path.
+        """
+        settings = self.settings
+        step = settings.max_buffer_rows - total
+        queued = topic.queued_rows + incoming
+        if queued < settings.threshold:
+            step = min(step, settings.threshold - queued)
+        return topic.buffered_rows + incoming + max(1, step)
 
     def _wait_for_room(self, topic: TopicIngest, incoming: int) -> None:
         settings = self.settings
@@ -126,6 +144,8 @@ class BufferPool:
         """Rows reached the store (or a write failed): wake waiting appends, relax if low."""
         if self._tight and self.total() < self.settings.max_buffer_rows // 2:
             self.share(tight=False)
+        elif not self._tight:
+            self.share()        # the only topic's raised threshold goes back to its share
         with self._room:
             self._room.notify_all()
 
