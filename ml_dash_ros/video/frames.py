@@ -15,6 +15,7 @@ from typing import Any, NamedTuple, Optional, Sequence
 import numpy as np
 
 from ml_dash_ros.errors import NotFoundError
+from ml_dash_ros.tracks.store.storage import storage_of
 from ml_dash_ros.video.pixels import ENCODINGS, from_planes
 from ml_dash_ros.video.segments import partial_path
 
@@ -110,8 +111,10 @@ class Frames:
 
     def _path(self, name: str) -> Path:
         path = Path(self._exp.path).joinpath(*name.split("/"))
-        if path.is_file():
-            return path
+        try:                    # on an s3:// dash_root, the segment fetched whole once
+            return storage_of(path.parent).local_file(path)
+        except FileNotFoundError:
+            pass
         if partial_path(path).exists():
             raise NotFoundError(f"{name} of track {self.track!r} was never closed (the "
                                 "recording stopped while it was written); its frames are lost")

@@ -11,12 +11,13 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
-from typing import IO, Any, Callable, Union
+from typing import IO, Any, Callable, Iterator, Union
 
 import numpy as np
 
 from ml_dash_ros.errors import FieldTypeError, InvalidNameError, NotFoundError
 from ml_dash_ros.tracks.store.contract import atomic_write_bytes
+from ml_dash_ros.tracks.store.storage import LOCAL_DISK, SegmentStorage, storage_of
 
 IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 MAX_NAME_BYTES = 1024
@@ -95,14 +96,15 @@ class FilesBuilder:
 
     def list(self) -> list:
         """Return [{"name", "size"}] of every file, sorted by name."""
-        if not self._dir.is_dir():
-            return []
-        out = []
-        for path in sorted(self._dir.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                out.append({"name": path.relative_to(self._dir).as_posix(),
-                            "size": path.stat().st_size})
-        return out
+        store = storage_of(self._dir)
+        if store is LOCAL_DISK:
+            if not self._dir.is_dir():
+                return []
+            return [{"name": path.relative_to(self._dir).as_posix(),
+                     "size": path.stat().st_size} for path in sorted(self._dir.rglob("*"))
+                    if path.is_file() and not path.name.startswith(".")]
+        return sorted(({"name": name, "size": store.size(path)}
+                       for name, path in _walk(store, self._dir)), key=lambda f: f["name"])
 
     def read(self, name: str) -> bytes:
         """Return a file's bytes."""
@@ -123,8 +125,8 @@ class FilesBuilder:
             raise ValueError(f"files.open({name!r}): files are written with save / "
                              f"save_image (atomically); open reads only, got mode {mode!r}")
         path = self.path(name)
-        try:
-            return open(path, mode)
+        try:                    # on an s3:// dash_root, the object fetched whole once
+            return open(storage_of(path.parent).local_file(path), mode)
         except FileNotFoundError:
             known = ", ".join(f["name"] for f in self.list()[:10]) or "none"
             raise NotFoundError(f"no file {name!r} in {self._dir} (files: {known})") from None
@@ -133,3 +135,14 @@ class FilesBuilder:
         self._open_experiment()
         target.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(target, payload)
+
+
+def _walk(store: SegmentStorage, directory: Path, relative: str = "") -> Iterator[tuple]:
+    """Yield (name, path) of the files below ``directory`` in ``store`` (hidden ones aside)."""
+    dirs = set(store.list_dirs(directory))
+    for name in set(store.list(directory)) - dirs:
+        if not name.startswith("."):
+            yield relative + name, directory / name
+    for name in dirs:
+        if not name.startswith("."):
+            yield from _walk(store, directory / name, f"{relative}{name}/")

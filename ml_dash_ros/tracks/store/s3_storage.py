@@ -9,8 +9,11 @@ bytes and requests fetched from the object store.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
+import shutil
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +42,7 @@ class FetchStats:
 fetch_stats = FetchStats()
 _stats_lock = threading.Lock()
 _log = logging.getLogger(__name__)
+_downloads: Path | None = None   # whole files fetched for readers that need a path
 UPLOADED_SUFFIX = ".uploaded"   # ``.{segment}.uploaded``: uploaded, local copy removed
 
 
@@ -139,6 +143,21 @@ class S3Storage:
         source = self._remote(lambda: self.fs.open_input_file(info.path), path)
         return pa.PythonFile(_Counted(source), mode="r")
 
+    def local_file(self, path: Path) -> Path:
+        """Return the local copy, else the object downloaded once into this process's
+        cache (a temporary directory removed at exit); counted in fetch_stats."""
+        if os.path.isfile(path):
+            return Path(path)
+        info = self._info(path)
+        cached = _download_dir() / info.path
+        if cached.is_file() and cached.stat().st_size == info.size:
+            return cached
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_name(f".{cached.name}.{os.getpid()}.{threading.get_ident()}")
+        self._remote(lambda: _download(self.fs, info.path, partial), path)
+        os.replace(partial, cached)        # whole or not at all, as every file here
+        return cached
+
     # helpers ---------------------------------------------------------------------------
 
     def _listing(self, directory: Path, offline_ok: bool = False) -> list:
@@ -211,6 +230,24 @@ class _Counted:
     def close(self) -> None:
         self.closed = True
         self._source.close()
+
+
+def _download(fs: pafs.FileSystem, key: str, target: Path) -> None:
+    with fs.open_input_stream(key) as source, open(target, "wb") as out:
+        while chunk := source.read(8 << 20):
+            out.write(chunk)
+            with _stats_lock:
+                fetch_stats.bytes += len(chunk)
+                fetch_stats.reads += 1
+
+
+def _download_dir() -> Path:
+    global _downloads
+    with _stats_lock:
+        if _downloads is None:
+            _downloads = Path(tempfile.mkdtemp(prefix="ml-dash-s3-files-"))
+            atexit.register(shutil.rmtree, _downloads, ignore_errors=True)
+        return _downloads
 
 
 def _delete_quietly(fs: pafs.FileSystem, key: str) -> None:

@@ -51,6 +51,10 @@ class SegmentStorage(Protocol):
         ``mapped=False`` for one pass over a whole file (a merge): no mapping kept.
         """
 
+    def local_file(self, path: Path) -> Path:
+        """Return a local file holding ``path``'s bytes whole (what a video decoder or an
+        image reader opens); FileNotFoundError when there is none."""
+
     def remove(self, paths: Sequence[Path]) -> None:
         """Remove files; one already gone is not an error."""
 
@@ -112,6 +116,12 @@ class LocalDisk:
     def open(self, path: Path, *, mapped: bool = True) -> pa.NativeFile:
         """Memory-map ``path`` (reads of ranges touch only the pages they need), or not."""
         return pa.memory_map(str(path)) if mapped else pa.OSFile(str(path))
+
+    def local_file(self, path: Path) -> Path:
+        """Return ``path`` itself; FileNotFoundError when it is not a file."""
+        if not os.path.isfile(path):
+            raise FileNotFoundError(2, "No such file", str(path))
+        return Path(path)
 
     def remove(self, paths: Sequence[Path]) -> None:
         """Remove files, many at once on a few threads, then make it durable.
