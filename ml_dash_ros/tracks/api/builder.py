@@ -86,11 +86,14 @@ class TrackBuilder:
                 try:
                     # array.append / array.fromlist check the numbers; a misfit adds nothing
                     if part.fill(fields.values()):
+                        part.last = ts        # too high is safe, too low is not
                         part.stamps.append(ts)
-                        part.last = ts
                         return self
                 except Exception:  # TypeError, OverflowError: undo, take the slow path
                     pass
+                except BaseException:  # KeyboardInterrupt between two columns: undo, raise
+                    part.rollback()
+                    raise
                 part.rollback()
         finally:
             lock.release()

@@ -130,8 +130,11 @@ class ArrayPart:
         except Exception:  # TypeError, OverflowError, Misfit: the row goes elsewhere
             self.rollback()
             return False
-        self.stamps.append(ts)
+        except BaseException:  # KeyboardInterrupt between two columns: undo, raise
+            self.rollback()
+            raise
         self.last = ts
+        self.stamps.append(ts)
         return True
 
     def to_table(self) -> pa.Table:

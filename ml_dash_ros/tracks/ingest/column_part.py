@@ -40,9 +40,15 @@ class ColumnPart:
         """Add or merge one validated row; None values mean "not set"."""
         if ts not in self.stamps and tuple(fields) == self.names:
             # Common case: same fields as every row so far.
-            self.stamps[ts] = len(self.stamps)
-            for col, value in zip(self.dense, fields.values()):
-                col.append(value)
+            n = len(self.stamps)
+            try:
+                for col, value in zip(self.dense, fields.values()):
+                    col.append(value)
+            except BaseException:  # KeyboardInterrupt between two columns: undo, raise
+                for col in self.dense:
+                    del col[n:]
+                raise
+            self.stamps[ts] = n
             return
         i = self.stamps.get(ts)
         if i is None:
