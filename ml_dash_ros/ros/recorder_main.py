@@ -14,6 +14,7 @@ from typing import Callable
 import rclpy
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
+from rclpy.signals import SignalHandlerOptions
 
 from ml_dash_ros.errors import MlDashRosError
 from ml_dash_ros.ros.status import summary_table
@@ -79,6 +80,29 @@ def spin(executor, node: Node, ok: Callable[[], bool] = rclpy.ok):
     return executor
 
 
+class StopSignal:
+    """The recorder's SIGINT / SIGTERM handler.
+
+    While the node spins, a signal only asks the spin loop to stop after the callback it is
+    in: rclpy's own handler raised KeyboardInterrupt inside a subscription callback, which
+    cut an append in half (a message counted as received and not written). While starting,
+    before anything is recorded, it stops at once.
+    """
+
+    def __init__(self) -> None:
+        """Install the handler for SIGINT and SIGTERM."""
+        self.requested = False
+        self.spinning = False
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self)
+
+    def __call__(self, signum: int, frame: object) -> None:
+        """Note the request; raise KeyboardInterrupt unless the node spins."""
+        self.requested = True
+        if not self.spinning:
+            raise KeyboardInterrupt
+
+
 def main(args: list[str] | None = None) -> int:
     """Record until a signal or ``recorder.max_duration``; close everything; exit 0.
 
@@ -86,19 +110,22 @@ def main(args: list[str] | None = None) -> int:
     """
     from ml_dash_ros.ros.recorder_node import RecorderNode
 
-    rclpy.init(args=args)
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    stop = StopSignal()
     node = None
     code = 0
     try:
         try:
             node = RecorderNode()     # closes what it opened if a signal interrupts it
         except Exception:
-            if rclpy.ok():            # a real failure, not a stop signal while starting
+            if rclpy.ok() and not stop.requested:   # a real failure, not a stop signal
                 raise
-        if node is not None:
+        if node is not None and not stop.requested:
             executor = make_executor()
             executor.add_node(node)
-            spin(executor, node, lambda: rclpy.ok() and not node.finished)
+            stop.spinning = True
+            spin(executor, node, lambda: not stop.requested and rclpy.ok()
+                 and not node.finished)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     except MlDashRosError as err:
