@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -146,6 +147,19 @@ def wait_for_log(log_path, text: str, timeout: float = 30.0) -> bool:
         if log_path.exists() and text in log_path.read_text(errors="replace"):
             return True
         time.sleep(0.1)
+    return False
+
+
+def wait_for_received(log_path, topic: str, count: int, timeout: float = 120.0) -> bool:
+    """Wait until the recorder's status line says it received ``count`` messages of ``topic``
+    (a listener of the test may hear them long before the recorder is matched)."""
+    pattern = re.compile(rf"recv/written/dropped: .*?{re.escape(topic)} (\d+)/")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = log_path.read_text(errors="replace") if log_path.exists() else ""
+        if any(int(n) >= count for n in pattern.findall(text)):
+            return True
+        time.sleep(0.2)
     return False
 
 
