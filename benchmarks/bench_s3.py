@@ -119,7 +119,7 @@ def write_segments(local: Path, mb: float, segments: int) -> list[Path]:
     return sorted(p for p in (local / "u").rglob("*") if p.is_file())
 
 
-def upload_ours(source: Path, endpoint: str, staging: Path, key: str) -> float:
+def upload_ours(source: Path, staging: Path, key: str) -> float:
     """Stage ``source`` as a finished recording and upload it with ``upload.sync``."""
     from ml_dash_ros.tracks.store import upload
     from ml_dash_ros.tracks.store.s3_storage import attach
@@ -143,8 +143,7 @@ def upload_pyarrow(source: Path, fs, key: str) -> float:
     return time.perf_counter() - started
 
 
-def bench_upload(work: Path, fs, endpoint: str, mb: float, segments: int,
-                 rounds: int) -> dict:
+def bench_upload(work: Path, fs, mb: float, segments: int, rounds: int) -> dict:
     """Return the upload figures of both sides (MB/s per round) and the files' sizes."""
     files = write_segments(work / "upload-src", mb, segments)
     source = work / "upload-src" / "u"
@@ -154,7 +153,7 @@ def bench_upload(work: Path, fs, endpoint: str, mb: float, segments: int,
         sides = [("ours", ours), ("pyarrow", theirs)]
         for name, seconds in (sides if k % 2 == 0 else sides[::-1]):
             if name == "ours":
-                seconds.append(upload_ours(source, endpoint, work / "staging", f"r{k}"))
+                seconds.append(upload_ours(source, work / "staging", f"r{k}"))
             else:
                 seconds.append(upload_pyarrow(source, fs, f"r{k}"))
         fs.delete_dir_contents(BUCKET)             # moto keeps objects in memory
@@ -214,7 +213,7 @@ def _window(root: str, local: Path, middle: float, endpoint: str, work: Path,
 def section(up: dict, win: dict, args: argparse.Namespace) -> str:
     """Return the markdown of the Object storage section."""
     ratio = up["ours_mb_s"] / up["pyarrow_mb_s"]
-    mib = up["bytes"] / 1e6
+    mb = up["bytes"] / 1e6
     lines = [
         f"`.venv/bin/python benchmarks/bench_s3.py --mb {args.mb:g} --segments "
         f"{args.segments} --rows {args.rows} --rounds {args.rounds}` on "
@@ -222,7 +221,7 @@ def section(up: dict, win: dict, args: argparse.Namespace) -> str:
         f"{date.today()}. The S3 server is moto's `moto_server` in its own process on "
         "127.0.0.1 (objects in its memory), so these figures compare our code with "
         "pyarrow's and a bucket with a disk on one machine; a real bucket adds the network.",
-        "", f"**Upload** of a finished recording: {up['files']} files, {mib:.1f} MB "
+        "", f"**Upload** of a finished recording: {up['files']} files, {mb:.1f} MB "
         f"(median of {args.rounds}, alternating):", "",
         "| side | MB/s | ratio |", "|---|---|---|",
         f"| `pyarrow.fs.copy_files` | {up['pyarrow_mb_s']:.1f} | 1.00 |",
@@ -272,7 +271,7 @@ def main() -> None:
         import boto3
         boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=BUCKET)
         with tempfile.TemporaryDirectory(prefix="bench-s3-") as tmp:
-            up = bench_upload(Path(tmp), fs, endpoint, args.mb, args.segments, args.rounds)
+            up = bench_upload(Path(tmp), fs, args.mb, args.segments, args.rounds)
             win = bench_window(Path(tmp), fs, endpoint, args.rows, args.rounds)
     finally:
         server.terminate()

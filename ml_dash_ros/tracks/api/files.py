@@ -17,7 +17,7 @@ import numpy as np
 
 from ml_dash_ros.errors import FieldTypeError, InvalidNameError, NotFoundError
 from ml_dash_ros.tracks.store.contract import atomic_write_bytes
-from ml_dash_ros.tracks.store.storage import LOCAL_DISK, SegmentStorage, storage_of
+from ml_dash_ros.tracks.store.storage import SegmentStorage, storage_of
 
 IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 MAX_NAME_BYTES = 1024
@@ -96,15 +96,10 @@ class FilesBuilder:
 
     def list(self) -> list:
         """Return [{"name", "size"}] of every file, sorted by name."""
-        store = storage_of(self._dir)
-        if store is LOCAL_DISK:
-            if not self._dir.is_dir():
-                return []
-            return [{"name": path.relative_to(self._dir).as_posix(),
-                     "size": path.stat().st_size} for path in sorted(self._dir.rglob("*"))
-                    if path.is_file() and not path.name.startswith(".")]
+        store = storage_of(self._dir)      # on an s3:// dash_root, the bucket's files too
         return sorted(({"name": name, "size": store.size(path)}
-                       for name, path in _walk(store, self._dir)), key=lambda f: f["name"])
+                       for name, path in _walk(store, self._dir)),
+                      key=lambda f: f["name"].split("/"))
 
     def read(self, name: str) -> bytes:
         """Return a file's bytes."""
@@ -138,11 +133,11 @@ class FilesBuilder:
 
 
 def _walk(store: SegmentStorage, directory: Path, relative: str = "") -> Iterator[tuple]:
-    """Yield (name, path) of the files below ``directory`` in ``store`` (hidden ones aside)."""
+    """Yield (name, path) of the files below ``directory`` in ``store`` (hidden files aside:
+    writes in progress)."""
     dirs = set(store.list_dirs(directory))
     for name in set(store.list(directory)) - dirs:
         if not name.startswith("."):
             yield relative + name, directory / name
     for name in dirs:
-        if not name.startswith("."):
-            yield from _walk(store, directory / name, f"{relative}{name}/")
+        yield from _walk(store, directory / name, f"{relative}{name}/")

@@ -94,7 +94,7 @@ class BufferPool:
         topic.set_threshold(0 if self._tight else settings.share(len(topics)))
         if topic.queued_rows + incoming >= settings.threshold:
             self._wake()
-        total = self.total() + incoming
+        total = sum(t.buffered_rows for t in topics) + incoming
         alone = len(topics) == 1
         if total >= settings.max_buffer_rows // 2 and not self._tight and not alone:
             self.share(tight=True)

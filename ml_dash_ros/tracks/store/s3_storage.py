@@ -10,6 +10,7 @@ bytes and requests fetched from the object store.
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import os
 import shutil
@@ -42,7 +43,7 @@ class FetchStats:
 fetch_stats = FetchStats()
 _stats_lock = threading.Lock()
 _log = logging.getLogger(__name__)
-_downloads: Path | None = None   # whole files fetched for readers that need a path
+DOWNLOAD_CHUNK = 8 << 20        # whole files fetched for readers that need a path
 UPLOADED_SUFFIX = ".uploaded"   # ``.{segment}.uploaded``: uploaded, local copy removed
 
 
@@ -233,21 +234,19 @@ class _Counted:
 
 
 def _download(fs: pafs.FileSystem, key: str, target: Path) -> None:
-    with fs.open_input_stream(key) as source, open(target, "wb") as out:
-        while chunk := source.read(8 << 20):
-            out.write(chunk)
-            with _stats_lock:
-                fetch_stats.bytes += len(chunk)
-                fetch_stats.reads += 1
+    source = _Counted(fs.open_input_stream(key))      # counted in fetch_stats, as range reads
+    try:
+        with open(target, "wb") as out:
+            shutil.copyfileobj(source, out, DOWNLOAD_CHUNK)
+    finally:
+        source.close()
 
 
+@functools.cache
 def _download_dir() -> Path:
-    global _downloads
-    with _stats_lock:
-        if _downloads is None:
-            _downloads = Path(tempfile.mkdtemp(prefix="ml-dash-s3-files-"))
-            atexit.register(shutil.rmtree, _downloads, ignore_errors=True)
-        return _downloads
+    directory = Path(tempfile.mkdtemp(prefix="ml-dash-s3-files-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return directory
 
 
 def _delete_quietly(fs: pafs.FileSystem, key: str) -> None:
